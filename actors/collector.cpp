@@ -1,0 +1,77 @@
+#include "actors/collector.hpp"
+
+#include <algorithm>
+#include <thread>
+
+#include "actors/messages.hpp"
+#include "actors/root/root_actor.hpp"
+#include "actors/self_log.hpp"
+
+namespace logcatch {
+
+namespace {
+
+class system_config : public caf::actor_system_config {
+public:
+  system_config() {
+    register_message_types(*this);
+    // CAF defaults to max(cores, 4) workers; tailers and the sink are
+    // detached threads, so the scheduler only runs the root.
+    auto cores = std::max(2u, std::thread::hardware_concurrency());
+    set("scheduler.max-threads", static_cast<size_t>(std::min(cores, 4u)));
+  }
+};
+
+} // namespace
+
+struct collector::impl {
+  system_config cfg;
+  caf::actor_system system{cfg};
+  caf::actor sink;
+  caf::actor root;
+  bool stopped = false;
+  std::vector<key_stats> final_stats;
+};
+
+collector::collector(const collector_config& cfg, batch_observer observer) {
+  auto out = std::make_shared<output_writer>(cfg.sink); // throws before any actor exists
+  impl_ = std::make_unique<impl>();
+  impl_->sink =
+    impl_->system.spawn<caf::detached>(sink_actor, cfg.sink, std::move(out), std::move(observer));
+  impl_->root = impl_->system.spawn(root_actor, cfg, impl_->sink);
+}
+
+collector::~collector() {
+  stop();
+}
+
+void collector::stop() {
+  if (!impl_ || impl_->stopped)
+    return;
+  impl_->stopped = true;
+  { // a scoped_actor counts as running: it must be gone before the await below
+    caf::scoped_actor self{impl_->system};
+    self->request(impl_->root, caf::infinite, stop_atom::value)
+      .receive([&](std::vector<key_stats>& s) { impl_->final_stats = std::move(s); },
+               [&](caf::error& err) {
+                 log_error("collector", "stop failed: " + impl_->system.render(err));
+               });
+    self->send_exit(impl_->sink, caf::exit_reason::user_shutdown);
+  }
+  impl_->system.await_all_actors_done();
+}
+
+std::vector<key_stats> collector::stats() {
+  std::vector<key_stats> result;
+  if (!impl_)
+    return result;
+  if (impl_->stopped)
+    return impl_->final_stats;
+  caf::scoped_actor self{impl_->system};
+  self->request(impl_->root, std::chrono::seconds(10), stats_atom::value)
+    .receive([&](std::vector<key_stats>& s) { result = std::move(s); },
+             [&](caf::error&) {});
+  return result;
+}
+
+} // namespace logcatch

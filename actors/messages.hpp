@@ -1,0 +1,91 @@
+#pragma once
+
+// Every atom and message type the actors exchange, in one place.
+//
+//   tailer -> sink   line_batch                      lines of one file + offsets
+//   sink   -> tailer (ack_atom, uint64_t bytes)      credit: those bytes are written
+//   tailer -> self   (step_atom)                     read on (or wait, then read on)
+//   tailer -> root   file_events                     rotations / truncations seen
+//   root   -> sink   (sync_atom, key) => delivered_position
+//                    answered after every batch queued before it is written
+//   root   -> sink   (drain_atom) => (ok)            all queued batches written
+//   root   -> self   (restart_atom, key, incarnation) backoff expired
+//   main   -> root   (stop_atom) => std::vector<key_stats>  graceful stop
+//   main   -> root   (stats_atom) => std::vector<key_stats>
+//   sink   -> self   (retry_atom)                    retry a failed write
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include <caf/all.hpp>
+
+#include "actors/line_batch.hpp"
+#include "actors/sink/delivery_positions.hpp"
+
+namespace logcatch {
+
+// Project atoms live in our namespace: CAF predefines many common names.
+using step_atom = caf::atom_constant<caf::atom("lc_step")>;
+using ack_atom = caf::atom_constant<caf::atom("lc_ack")>;
+using sync_atom = caf::atom_constant<caf::atom("lc_sync")>;
+using drain_atom = caf::atom_constant<caf::atom("lc_drain")>;
+using restart_atom = caf::atom_constant<caf::atom("lc_restart")>;
+using stop_atom = caf::atom_constant<caf::atom("lc_stop")>;
+using stats_atom = caf::atom_constant<caf::atom("lc_stats")>;
+using retry_atom = caf::atom_constant<caf::atom("lc_retry")>;
+
+/// Rotations and truncations a tailer saw since its last report.
+struct file_events {
+  std::string key;
+  uint64_t rotations = 0;
+  uint64_t truncations = 0;
+};
+
+/// The root's view of one key, for summaries (and, later, metrics).
+struct key_stats {
+  std::string key;
+  uint64_t restarts = 0;
+  uint64_t rotations = 0;
+  uint64_t truncations = 0;
+  bool failing = false;
+  std::string last_failure;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, file_identity& x) {
+  return f(caf::meta::type_name("file_identity"), x.device, x.inode);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, size_adjustment& x) {
+  return f(caf::meta::type_name("size_adjustment"), x.line, x.delta);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, line_batch& x) {
+  return f(caf::meta::type_name("line_batch"), x.key, x.incarnation, x.file, x.path, x.restart,
+           x.start_offset, x.end_offset, x.data, x.ends, x.size_adjust, x.cut_lines);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, delivered_position& x) {
+  return f(caf::meta::type_name("delivered_position"), x.known, x.file, x.offset, x.path);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, file_events& x) {
+  return f(caf::meta::type_name("file_events"), x.key, x.rotations, x.truncations);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, key_stats& x) {
+  return f(caf::meta::type_name("key_stats"), x.key, x.restarts, x.rotations, x.truncations,
+           x.failing, x.last_failure);
+}
+
+/// Announces the message types (needed once they cross the wire); call in the
+/// config's constructor, before the actor_system exists.
+void register_message_types(caf::actor_system_config& cfg);
+
+} // namespace logcatch

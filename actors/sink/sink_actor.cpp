@@ -1,0 +1,146 @@
+#include "actors/sink/sink_actor.hpp"
+
+#include <cstring>
+#include <thread>
+
+#include "actors/messages.hpp"
+#include "actors/self_log.hpp"
+#include "actors/sink/line_formatter.hpp"
+
+namespace logcatch {
+
+namespace {
+
+using self_ptr = caf::stateful_actor<sink_state>*;
+
+constexpr auto retry_interval = std::chrono::seconds(1);
+
+/// Writes what is left of `w`; true when all of it is written.
+bool try_write(sink_state& st, pending_write& w) {
+  const std::string& bytes = w.text.empty() && w.first_line == 0 ? w.batch.data : w.text;
+  if (st.cfg.fault_write_delay.count() > 0)
+    std::this_thread::sleep_for(st.cfg.fault_write_delay);
+  w.written += st.out->write(bytes.data() + w.written, bytes.size() - w.written);
+  return w.written == bytes.size();
+}
+
+void finish(self_ptr self, pending_write& w) {
+  auto& st = self->state;
+  st.positions.commit(w.batch);
+  auto lines = w.batch.line_count() - w.first_line;
+  st.lines_written += lines;
+  st.bytes_written += w.written;
+  if (st.observer && lines > 0)
+    st.observer(w.batch, w.first_line);
+  if (w.reply_to)
+    self->send(w.reply_to, ack_atom::value, static_cast<uint64_t>(w.batch.data.size()));
+}
+
+void answer_waiters(self_ptr self) {
+  auto& st = self->state;
+  for (auto& [key, promise] : st.waiting_sync)
+    promise.deliver(st.positions.get(key));
+  st.waiting_sync.clear();
+  for (auto& promise : st.waiting_drain)
+    promise.deliver(caf::ok_atom::value);
+  st.waiting_drain.clear();
+}
+
+void report_failure(self_ptr self) {
+  auto& st = self->state;
+  ++st.write_errors;
+  log_error(st.name, st.out->name() + ": write failed: " + std::strerror(st.out->last_error()) +
+                       "; holding " + std::to_string(st.backlog.size()) +
+                       " batches, retrying every second (nothing is acknowledged meanwhile)");
+  if (!st.retry_scheduled) {
+    st.retry_scheduled = true;
+    self->delayed_send(self, retry_interval, retry_atom::value);
+  }
+}
+
+void flush_backlog(self_ptr self) {
+  auto& st = self->state;
+  while (!st.backlog.empty()) {
+    if (!try_write(st, st.backlog.front())) {
+      report_failure(self);
+      return;
+    }
+    finish(self, st.backlog.front());
+    st.backlog.pop_front();
+  }
+  log_info(st.name, st.out->name() + ": writing again");
+  answer_waiters(self);
+}
+
+void on_batch(self_ptr self, line_batch& batch) {
+  auto& st = self->state;
+  pending_write w;
+  w.reply_to = caf::actor_cast<caf::actor>(self->current_sender());
+  auto check = st.positions.check(batch);
+  if (!check.note.empty())
+    log_warn(st.name, batch.key + " " + batch.path + ": " + check.note);
+  if (check.drop) {
+    self->send(w.reply_to, ack_atom::value, static_cast<uint64_t>(batch.data.size()));
+    return;
+  }
+  w.first_line = check.first_line;
+  if (st.cfg.format != output_format::plain || w.first_line > 0)
+    format_batch(batch, w.first_line, st.cfg.format, w.text);
+  w.batch = std::move(batch);
+  if (!st.backlog.empty()) {
+    st.backlog.push_back(std::move(w)); // keep order behind the failed write
+    return;
+  }
+  if (try_write(st, w)) {
+    finish(self, w);
+    return;
+  }
+  st.backlog.push_back(std::move(w));
+  report_failure(self);
+}
+
+} // namespace
+
+sink_state::~sink_state() {
+  if (out)
+    log_info(name, "stopped after writing " + std::to_string(lines_written) + " lines to " +
+                     out->name() + (backlog.empty() ? "" : "; " + std::to_string(backlog.size()) +
+                                                            " batches could not be written"));
+}
+
+caf::behavior sink_actor(self_ptr self, sink_config cfg, std::shared_ptr<output_writer> out,
+                         batch_observer observer) {
+  auto& st = self->state;
+  st.cfg = std::move(cfg);
+  st.out = std::move(out);
+  st.observer = std::move(observer);
+  return {
+    [self](line_batch& batch) { on_batch(self, batch); },
+    // Both answer only when no failed write is pending, so a restarted tailer
+    // never starts from a position that queued batches are about to move.
+    [self](sync_atom, const std::string& key) {
+      auto& st = self->state;
+      auto promise = self->make_response_promise();
+      if (st.backlog.empty())
+        promise.deliver(st.positions.get(key));
+      else
+        st.waiting_sync.emplace_back(key, promise);
+      return promise;
+    },
+    [self](drain_atom) {
+      auto& st = self->state;
+      auto promise = self->make_response_promise();
+      if (st.backlog.empty())
+        promise.deliver(caf::ok_atom::value);
+      else
+        st.waiting_drain.push_back(promise);
+      return promise;
+    },
+    [self](retry_atom) {
+      self->state.retry_scheduled = false;
+      flush_backlog(self);
+    },
+  };
+}
+
+} // namespace logcatch

@@ -1,0 +1,101 @@
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "actors/line_batch.hpp"
+#include "actors/tailer/file_identity.hpp"
+#include "actors/tailer/line_splitter.hpp"
+#include "config/config_model.hpp"
+
+namespace logcatch {
+
+/// Where lines are known to be delivered: a file (by identity, so it is found
+/// again after a rename) and the offset right after the last delivered line.
+struct resume_position {
+  file_identity file;
+  uint64_t offset = 0;
+  std::string path; ///< where the file was when it was opened (a hint)
+};
+
+enum class follow_status {
+  progress, ///< something happened (bytes read, file switched): step again
+  at_end,   ///< everything there is has been read: wait for a change
+  no_file,  ///< nothing readable at the path yet: wait and retry
+};
+
+/// Something worth a line in the collector's log.
+struct follower_notice {
+  bool warning = false;
+  std::string text;
+};
+
+/// Follows one path like `tail -F`, without threads or CAF: each step() reads
+/// one block and appends the complete lines to a batch. Waits for a missing
+/// file, reads a rotated file to its end before opening the new one at the
+/// path, starts again at 0 after a truncation, and can resume at a delivered
+/// position even when that file has been renamed within its folder since.
+class file_follower {
+public:
+  struct options {
+    std::string path;
+    read_from start = read_from::head;
+    std::size_t max_line_bytes = 1024 * 1024;
+    std::size_t read_block = 256 * 1024;
+  };
+
+  file_follower(options opts, std::optional<resume_position> resume);
+  ~file_follower();
+  file_follower(const file_follower&) = delete;
+  file_follower& operator=(const file_follower&) = delete;
+
+  /// Reads at most min(read_block, budget) bytes. `out` gets the file's
+  /// identity, path and offsets, and every line completed by this step.
+  follow_status step(line_batch& out, std::size_t budget);
+
+  /// Called when a rotation of a file opened by path is detected, before the
+  /// switch; the tailer's fault hook throws from here.
+  std::function<void()> on_rotation;
+
+  bool has_file() const { return fd_ >= 0; }
+  const std::string& open_path() const { return open_path_; }
+  const file_identity& open_file() const { return id_; }
+  uint64_t rotations() const { return rotations_; }
+  uint64_t truncations() const { return truncations_; }
+
+  /// Notices gathered since the last call (resume outcomes, rotations,
+  /// truncations, new problems opening the path).
+  std::vector<follower_notice> take_notices();
+
+private:
+  bool open_next();
+  bool open_resumed(const resume_position& at);
+  bool open_path_now();
+  void close_file();
+  void problem(const std::string& text);
+  void notice(bool warning, std::string text);
+  void begin_batch(line_batch& out);
+
+  options opts_;
+  std::optional<resume_position> resume_;
+  line_splitter splitter_;
+  std::unique_ptr<char[]> buffer_;
+  int fd_ = -1;
+  file_identity id_;
+  std::string open_path_;
+  uint64_t offset_ = 0;           // read offset in the open file
+  bool first_open_ = true;        // read_from applies only to the very first file
+  bool resumed_ = false;          // the open file was found by identity
+  bool pending_restart_ = false;  // the next batch starts a new reading
+  std::string problem_;           // last reported problem, to report each once
+  uint64_t rotations_ = 0;
+  uint64_t truncations_ = 0;
+  std::vector<follower_notice> notices_;
+};
+
+} // namespace logcatch

@@ -1,0 +1,41 @@
+#pragma once
+
+// Which file a tailer is reading, independent of its name: (device, inode).
+// A rename within a folder keeps it, so a rotated file can be found again.
+
+#include <cstdint>
+#include <optional>
+#include <string>
+
+namespace logcatch {
+
+struct file_identity {
+  uint64_t device = 0;
+  uint64_t inode = 0;
+
+  bool valid() const { return inode != 0; }
+  friend bool operator==(const file_identity& a, const file_identity& b) {
+    return a.device == b.device && a.inode == b.inode;
+  }
+  friend bool operator!=(const file_identity& a, const file_identity& b) { return !(a == b); }
+  std::string to_string() const;
+};
+
+/// What stat() says about a path.
+struct path_status {
+  bool exists = false;
+  bool regular = false;
+  file_identity id;
+  uint64_t size = 0;
+  uint64_t links = 0; ///< hard links; 0 once an open file is deleted
+  int error = 0; ///< errno when stat failed for another reason than ENOENT
+};
+
+path_status stat_path(const std::string& path);
+path_status stat_fd(int fd);
+
+/// Looks in `folder` for a regular file with identity `id` (a rotated file
+/// renamed within its folder). Returns its path, or nothing.
+std::optional<std::string> find_by_identity(const std::string& folder, const file_identity& id);
+
+} // namespace logcatch

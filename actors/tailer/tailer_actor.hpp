@@ -1,0 +1,49 @@
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include <caf/all.hpp>
+
+#include "actors/tailer/change_waiter.hpp"
+#include "actors/tailer/file_follower.hpp"
+#include "config/config_model.hpp"
+
+namespace logcatch {
+
+struct tailer_state {
+  /// Logs how many lines this tailer handed to the sink (shutdown checks use it).
+  ~tailer_state();
+
+  std::string name; ///< "tailer[KEY]" in logs
+  log_config cfg;
+  caf::actor sink;
+  caf::actor root;
+  uint64_t incarnation = 0;
+  std::unique_ptr<file_follower> follower;
+  std::unique_ptr<change_waiter> waiter;
+  std::size_t read_block = 0;
+  uint64_t inflight = 0;          // bytes sent to the sink, not yet acknowledged
+  bool waiting_for_credit = false;
+  uint64_t lines_since_crash = 0; // fault hook counter
+  uint64_t lines_sent = 0;
+  uint64_t batches_sent = 0;
+  uint64_t reported_rotations = 0;
+  uint64_t reported_truncations = 0;
+};
+
+/// One tailer per path key, spawned detached by the root: it follows its file
+/// with a file_follower, sends each block's lines to the sink as one batch,
+/// and waits on inotify (or sleeps, as the stat-poll fallback) at the end of
+/// the file. At most max_inflight_bytes are unacknowledged, so a slow sink
+/// slows reading instead of filling memory.
+///
+/// `resume`: where the sink has this key's lines up to (after a restart).
+/// `first_start`: read_from applies (only the key's very first tailer).
+caf::behavior tailer_actor(caf::stateful_actor<tailer_state>* self, log_config cfg,
+                           caf::actor sink, caf::actor root, uint64_t incarnation,
+                           std::optional<resume_position> resume, bool first_start);
+
+} // namespace logcatch

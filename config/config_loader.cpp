@@ -1,0 +1,591 @@
+#include "config/config_loader.hpp"
+
+#include <algorithm>
+#include <cctype>
+#include <cerrno>
+#include <charconv>
+#include <filesystem>
+#include <initializer_list>
+#include <limits>
+#include <map>
+#include <optional>
+#include <string_view>
+#include <system_error>
+#include <utility>
+#include <vector>
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <yaml-cpp/yaml.h>
+
+#include "config/duration.hpp"
+
+namespace logcatch {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+std::string located(const std::string& file, int line, int col, const std::string& cause) {
+  if (line == 0)
+    return file + ": " + cause;
+  return file + ":" + std::to_string(line) + ":" + std::to_string(col) + ": " + cause;
+}
+
+} // namespace
+
+config_error::config_error(std::string file, int line, int col, std::string cause)
+  : std::runtime_error(located(file, line, col, cause)),
+    file_(std::move(file)),
+    line_(line),
+    column_(col),
+    cause_(std::move(cause)) {
+}
+
+namespace {
+
+using key_list = std::initializer_list<std::string_view>;
+
+/// One map entry. Entries are only ever copy-constructed: assigning to a
+/// YAML::Node rebinds the node it refers to, which would edit the document.
+struct entry {
+  std::string key;
+  YAML::Node key_node;
+  YAML::Node value;
+};
+
+/// How a value reads in "expected X, got Y".
+std::string describe(const YAML::Node& node) {
+  switch (node.Type()) {
+    case YAML::NodeType::Scalar:
+      return "'" + node.Scalar() + "'";
+    case YAML::NodeType::Sequence:
+      return "a list";
+    case YAML::NodeType::Map:
+      return "a map";
+    default:
+      return "nothing";
+  }
+}
+
+std::string lowercase(std::string text) {
+  std::transform(text.begin(), text.end(), text.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  return text;
+}
+
+bool contains(const std::string& text, std::string_view part) {
+  return text.find(part) != std::string::npos;
+}
+
+/// Edit distance counting a swap of neighbours as one edit, so "lgos" is
+/// one typo away from "logs".
+std::size_t edit_distance(std::string_view a, std::string_view b) {
+  std::vector<std::vector<std::size_t>> d(a.size() + 1, std::vector<std::size_t>(b.size() + 1));
+  for (std::size_t i = 0; i <= a.size(); ++i)
+    d[i][0] = i;
+  for (std::size_t j = 0; j <= b.size(); ++j)
+    d[0][j] = j;
+  for (std::size_t i = 1; i <= a.size(); ++i) {
+    for (std::size_t j = 1; j <= b.size(); ++j) {
+      std::size_t cost = a[i - 1] == b[j - 1] ? 0 : 1;
+      d[i][j] = std::min({d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + cost});
+      if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1])
+        d[i][j] = std::min(d[i][j], d[i - 2][j - 2] + 1);
+    }
+  }
+  return d[a.size()][b.size()];
+}
+
+/// The seed shipped to Kafka/Elasticsearch and read its keys from etcd;
+/// logcatch does none of that, and silently ignoring those keys would hide it.
+std::optional<std::string> unsupported_cause(const std::string& key) {
+  std::string lower = lowercase(key);
+  std::string head = "unsupported key '" + key + "': ";
+  if (contains(lower, "kafka"))
+    return head + "logcatch does not send to Kafka (see README: sinks)";
+  if (contains(lower, "etcd"))
+    return head + "logcatch does not read its configuration from etcd (see README: config)";
+  if (lower == "es" || lower == "esconfig" || contains(lower, "elastic"))
+    return head + "logcatch does not send to Elasticsearch (see README: sinks)";
+  return std::nullopt;
+}
+
+/// "a, b or c"
+std::string one_of(key_list choices) {
+  std::string out;
+  std::size_t i = 0;
+  for (auto choice : choices) {
+    if (i > 0)
+      out += i + 1 == choices.size() ? " or " : ", ";
+    out += choice;
+    ++i;
+  }
+  return out;
+}
+
+std::string file_text(const std::string& path) {
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0)
+    throw config_error(path, 0, 0, "cannot open: " + std::generic_category().message(errno));
+  struct closer {
+    int fd;
+    ~closer() { ::close(fd); }
+  } close_on_exit{fd};
+  std::string text;
+  char buffer[64 * 1024];
+  for (;;) {
+    ssize_t n = ::read(fd, buffer, sizeof buffer);
+    if (n > 0) {
+      text.append(buffer, static_cast<std::size_t>(n));
+    } else if (n == 0) {
+      return text;
+    } else if (errno != EINTR) {
+      throw config_error(path, 0, 0, "cannot read: " + std::generic_category().message(errno));
+    }
+  }
+}
+
+/// Walks one YAML document into a collector_config, failing at the first problem.
+class loader {
+public:
+  loader(std::string source_name, std::string source_file, fs::path base_dir)
+    : source_name_(std::move(source_name)), base_dir_(std::move(base_dir)) {
+    config_.source_file = std::move(source_file);
+  }
+
+  collector_config load(const std::string& yaml) {
+    YAML::Node doc = parse(yaml);
+    if (doc.IsNull())
+      throw config_error(source_name_, 1, 1, "config is empty");
+    if (!doc.IsMap())
+      fail(doc, "top level must be a map, got " + describe(doc));
+    const entry* first_logs_section = nullptr;
+    auto entries = entries_of(doc, "at top level",
+                              {"logs", "sink", "supervision", "log", "configpath", "collectlogs",
+                               "catsyslog"});
+    for (const auto& e : entries) {
+      if (e.key == "logs" || e.key == "configpath" || e.key == "collectlogs") {
+        if (first_logs_section == nullptr)
+          first_logs_section = &e;
+        if (e.key == "logs")
+          read_logs(e);
+        else if (e.key == "configpath")
+          read_configpath(e);
+        else
+          read_collectlogs(e);
+      } else if (e.key == "sink") {
+        read_sink(e);
+      } else if (e.key == "supervision") {
+        read_supervision(e);
+      } else {
+        read_self_log(e);
+      }
+    }
+    if (config_.logs.empty())
+      fail(first_logs_section != nullptr ? first_logs_section->key_node : doc,
+           "no logs to collect: add a 'logs' section");
+    return std::move(config_);
+  }
+
+private:
+  YAML::Node parse(const std::string& yaml) const {
+    try {
+      return YAML::Load(yaml);
+    } catch (const YAML::ParserException& e) {
+      fail(e.mark, "YAML syntax error: " + e.msg);
+    }
+  }
+
+  [[noreturn]] void fail(const YAML::Mark& mark, const std::string& cause) const {
+    // Some parser errors carry no position; the start of the file is the best guess.
+    if (mark.is_null())
+      throw config_error(source_name_, 1, 1, cause);
+    throw config_error(source_name_, mark.line + 1, mark.column + 1, cause);
+  }
+
+  [[noreturn]] void fail(const YAML::Node& at, const std::string& cause) const {
+    fail(at.Mark(), cause);
+  }
+
+  /// A missing value has no position of its own (yaml-cpp marks the next
+  /// token), so such errors point at its key.
+  [[noreturn]] void wrong_type(const entry& e, const std::string& expected) const {
+    fail(e.value.IsNull() ? e.key_node : e.value,
+         e.key + ": expected " + expected + ", got " + describe(e.value));
+  }
+
+  [[noreturn]] void out_of_range(const entry& e, const std::string& limit) const {
+    fail(e.value, e.key + ": must be " + limit + ", got " + describe(e.value));
+  }
+
+  /// The entries of a map in document order. yaml-cpp keeps duplicate keys
+  /// (lookups see only the first), so they are caught here. `allowed` empty
+  /// means any key.
+  std::vector<entry> entries_of(const YAML::Node& map, const std::string& where,
+                                key_list allowed) const {
+    std::vector<entry> entries;
+    std::map<std::string, int> first_line;
+    for (const auto& pair : map) {
+      const YAML::Node& key_node = pair.first;
+      if (!key_node.IsNull() && !key_node.IsScalar())
+        fail(key_node, "key must be a name, got " + describe(key_node));
+      std::string key = key_node.IsNull() ? std::string{} : key_node.Scalar();
+      if (key.empty())
+        fail(key_node, "empty key");
+      auto [seen, inserted] = first_line.emplace(key, key_node.Mark().line + 1);
+      if (!inserted)
+        fail(key_node, "duplicate key '" + key + "' (first at line " +
+                         std::to_string(seen->second) + ")");
+      if (allowed.size() > 0 && std::find(allowed.begin(), allowed.end(), key) == allowed.end())
+        unknown_key(key_node, key, where, allowed);
+      entries.push_back(entry{key, key_node, pair.second});
+    }
+    return entries;
+  }
+
+  [[noreturn]] void unknown_key(const YAML::Node& key_node, const std::string& key,
+                                const std::string& where, key_list allowed) const {
+    if (auto cause = unsupported_cause(key))
+      fail(key_node, *cause);
+    std::string cause = "unknown key '" + key + "' " + where;
+    std::string_view best;
+    std::size_t best_distance = 3;
+    for (auto candidate : allowed) {
+      std::size_t distance = edit_distance(key, candidate);
+      if (distance < best_distance) {
+        best = candidate;
+        best_distance = distance;
+      }
+    }
+    if (!best.empty())
+      cause += " (did you mean '" + std::string(best) + "'?)";
+    fail(key_node, cause);
+  }
+
+  const YAML::Node& map_of(const entry& e, const std::string& expected) const {
+    if (!e.value.IsMap())
+      wrong_type(e, expected);
+    return e.value;
+  }
+
+  std::size_t choice_of(const entry& e, key_list choices) const {
+    if (e.value.IsScalar()) {
+      auto it = std::find(choices.begin(), choices.end(), e.value.Scalar());
+      if (it != choices.end())
+        return static_cast<std::size_t>(it - choices.begin());
+    }
+    wrong_type(e, one_of(choices));
+  }
+
+  uint64_t unsigned_of(const entry& e, uint64_t max) const {
+    if (e.value.IsScalar()) {
+      const std::string& text = e.value.Scalar();
+      const char* end = text.data() + text.size();
+      uint64_t value = 0;
+      auto [stop, error] = std::from_chars(text.data(), end, value);
+      if (stop == end && error != std::errc::invalid_argument) {
+        if (error == std::errc::result_out_of_range || value > max)
+          out_of_range(e, "at most " + std::to_string(max));
+        return value;
+      }
+    }
+    wrong_type(e, "an unsigned integer");
+  }
+
+  bool bool_of(const entry& e) const {
+    if (e.value.IsScalar()) {
+      std::string text = lowercase(e.value.Scalar());
+      if (text == "true" || text == "false")
+        return text == "true";
+    }
+    wrong_type(e, "true or false");
+  }
+
+  millis duration_of(const entry& e) const {
+    if (e.value.IsScalar())
+      if (auto d = parse_duration(e.value.Scalar()))
+        return *d;
+    wrong_type(e, "a duration such as 250ms, 10s, 5m or 1h");
+  }
+
+  std::size_t size_of(const entry& e) const {
+    if (e.value.IsScalar())
+      if (auto size = parse_size(e.value.Scalar()))
+        return *size;
+    wrong_type(e, "a size such as 1048576, 64KiB or 8MiB");
+  }
+
+  enum class path_kind { file, folder };
+
+  /// An absolute, lexically normal path; it need not exist yet.
+  std::string path_of(const entry& e, path_kind kind) const {
+    if (!e.value.IsScalar())
+      wrong_type(e, "a path");
+    const std::string& text = e.value.Scalar();
+    if (text.empty())
+      fail(e.value, e.key + ": path is empty");
+    if (contains(text, std::string_view("\0", 1)))
+      fail(e.value, e.key + ": path contains a NUL byte");
+    fs::path path = (base_dir_ / text).lexically_normal();
+    if (!path.has_filename()) {
+      if (kind == path_kind::file)
+        fail(e.value, e.key + ": expected a file path, got folder " + describe(e.value));
+      // A folder's trailing separator is noise; keep the root as it is.
+      if (path.has_relative_path())
+        path = path.parent_path();
+    }
+    return path.string();
+  }
+
+  /// Starts a log_config for `key`, which must be a usable name not taken by
+  /// any of the logs, configpath or collectlogs sections.
+  log_config start_log(const std::string& key, const YAML::Node& key_node) {
+    if (key.empty())
+      fail(key_node, "empty key");
+    auto bad = std::find_if(key.begin(), key.end(), [](unsigned char c) {
+      return c == '/' || c <= ' ' || c == 0x7f;
+    });
+    if (bad != key.end())
+      fail(key_node, "key '" + key + "' must not contain whitespace, control characters or '/'");
+    int line = key_node.Mark().line + 1;
+    auto [seen, inserted] = key_lines_.emplace(key, line);
+    if (!inserted)
+      fail(key_node, "duplicate key '" + key + "' (first at line " +
+                       std::to_string(seen->second) + ")");
+    log_config log;
+    log.key = key;
+    log.line = line;
+    return log;
+  }
+
+  void read_logs(const entry& section) {
+    const auto& map = map_of(section, "a map of key: path");
+    for (const auto& e : entries_of(map, "in logs", {})) {
+      log_config log = start_log(e.key, e.key_node);
+      if (e.value.IsScalar())
+        log.path = path_of(e, path_kind::file);
+      else if (e.value.IsMap())
+        read_log_options(e, log);
+      else
+        wrong_type(e, "a path or a map");
+      config_.logs.push_back(std::move(log));
+    }
+  }
+
+  void read_log_options(const entry& section, log_config& log) const {
+    const std::string where = "in logs." + section.key;
+    bool has_path = false;
+    for (const auto& e : entries_of(section.value, where,
+                                    {"path", "read_from", "max_line_bytes", "max_inflight_bytes",
+                                     "poll_interval", "fault"})) {
+      if (e.key == "path") {
+        log.path = path_of(e, path_kind::file);
+        has_path = true;
+      } else if (e.key == "read_from") {
+        log.start = choice_of(e, {"head", "tail"}) == 0 ? read_from::head : read_from::tail;
+      } else if (e.key == "max_line_bytes") {
+        log.max_line_bytes = size_of(e);
+        if (log.max_line_bytes < 1 || log.max_line_bytes > (std::size_t{1} << 30))
+          out_of_range(e, "from 1 to 1GiB");
+      } else if (e.key == "max_inflight_bytes") {
+        log.max_inflight_bytes = size_of(e);
+        if (log.max_inflight_bytes < std::size_t{64} * 1024)
+          out_of_range(e, "at least 64KiB");
+      } else if (e.key == "poll_interval") {
+        log.poll_interval = duration_of(e);
+        if (log.poll_interval < millis{1})
+          out_of_range(e, "at least 1ms");
+      } else {
+        read_log_fault(e, where, log.fault);
+      }
+    }
+    if (!has_path)
+      fail(section.key_node, section.key + ": missing 'path'");
+  }
+
+  void read_log_fault(const entry& section, const std::string& where, fault_config& fault) const {
+    const auto& map = map_of(section, "a map");
+    for (const auto& e :
+         entries_of(map, where + ".fault", {"crash_every_lines", "crash_on_rotation"})) {
+      if (e.key == "crash_every_lines")
+        fault.crash_every_lines = unsigned_of(e, std::numeric_limits<uint64_t>::max());
+      else
+        fault.crash_on_rotation = bool_of(e);
+    }
+  }
+
+  void read_configpath(const entry& section) {
+    const auto& map = map_of(section, "a map of key: path");
+    for (const auto& e : entries_of(map, "in configpath", {})) {
+      log_config log = start_log(e.key, e.key_node);
+      log.path = path_of(e, path_kind::file);
+      config_.logs.push_back(std::move(log));
+    }
+  }
+
+  void read_collectlogs(const entry& section) {
+    const std::string expected_item = "a map with logpath and logtopic";
+    if (!section.value.IsSequence())
+      wrong_type(section, "a list of maps with logpath and logtopic");
+    std::size_t number = 0;
+    for (const auto& item : section.value) {
+      ++number;
+      std::string name = "collectlogs item " + std::to_string(number);
+      if (item.IsNull())
+        fail(section.key_node, name + ": expected " + expected_item + ", got nothing");
+      if (!item.IsMap())
+        fail(item, name + ": expected " + expected_item + ", got " + describe(item));
+      const entry* path = nullptr;
+      const entry* topic = nullptr;
+      auto entries = entries_of(item, "in " + name, {"logpath", "logtopic"});
+      for (const auto& e : entries)
+        (e.key == "logpath" ? path : topic) = &e;
+      if (topic == nullptr)
+        fail(item, name + ": missing 'logtopic'");
+      if (path == nullptr)
+        fail(item, name + ": missing 'logpath'");
+      if (!topic->value.IsScalar())
+        wrong_type(*topic, "a key name");
+      log_config log = start_log(topic->value.Scalar(), topic->value);
+      log.path = path_of(*path, path_kind::file);
+      config_.logs.push_back(std::move(log));
+    }
+  }
+
+  void read_sink(const entry& section) {
+    const auto& map = map_of(section, "a map");
+    const entry* path = nullptr;
+    auto entries = entries_of(map, "in sink", {"type", "path", "format", "fault"});
+    for (const auto& e : entries) {
+      if (e.key == "type") {
+        config_.sink.type =
+          choice_of(e, {"stdout", "file"}) == 0 ? sink_type::stdout_sink : sink_type::file;
+      } else if (e.key == "path") {
+        config_.sink.path = path_of(e, path_kind::file);
+        path = &e;
+      } else if (e.key == "format") {
+        config_.sink.format =
+          choice_of(e, {"plain", "json"}) == 0 ? output_format::plain : output_format::json;
+      } else {
+        const auto& fault = map_of(e, "a map");
+        for (const auto& f : entries_of(fault, "in sink.fault", {"write_delay"}))
+          config_.sink.fault_write_delay = duration_of(f);
+      }
+    }
+    if (config_.sink.type == sink_type::file && path == nullptr)
+      fail(section.key_node, "sink: type file needs a 'path'");
+    if (config_.sink.type == sink_type::stdout_sink && path != nullptr)
+      fail(path->key_node, "path: only allowed with sink type file, not stdout");
+  }
+
+  void read_supervision(const entry& section) {
+    auto& s = config_.supervision;
+    const auto& map = map_of(section, "a map");
+    for (const auto& e : entries_of(map, "in supervision", {"max_restarts", "window", "backoff"})) {
+      if (e.key == "max_restarts") {
+        auto max = std::numeric_limits<unsigned>::max();
+        s.max_restarts = static_cast<unsigned>(unsigned_of(e, max));
+      } else if (e.key == "window") {
+        s.window = duration_of(e);
+        if (s.window < millis{1})
+          out_of_range(e, "at least 1ms");
+      } else {
+        auto backoff = entries_of(map_of(e, "a map"), "in supervision.backoff",
+                                  {"initial", "max", "reset_after"});
+        const entry* initial = nullptr;
+        const entry* max = nullptr;
+        for (const auto& b : backoff) {
+          if (b.key == "initial") {
+            s.backoff_initial = duration_of(b);
+            if (s.backoff_initial < millis{1})
+              out_of_range(b, "at least 1ms");
+            initial = &b;
+          } else if (b.key == "max") {
+            s.backoff_max = duration_of(b);
+            max = &b;
+          } else {
+            s.reset_after = duration_of(b);
+          }
+        }
+        // Either bound may be left at its default; blame one that was written.
+        if (max != nullptr && s.backoff_max < s.backoff_initial)
+          out_of_range(*max, "at least initial (" + format_duration(s.backoff_initial) + ")");
+        if (initial != nullptr && s.backoff_max < s.backoff_initial)
+          out_of_range(*initial, "at most max (" + format_duration(s.backoff_max) + ")");
+      }
+    }
+  }
+
+  /// `log` and the seed's `catsyslog` both set the collector's own log.
+  void read_self_log(const entry& section) {
+    if (self_log_section_ != nullptr)
+      fail(section.key_node, section.key + ": the collector's own log is already set by '" +
+                               self_log_section_->key + "' (line " +
+                               std::to_string(self_log_section_->key_node.Mark().line + 1) +
+                               "); keep one");
+    self_log_section_ = &section;
+    bool seed = section.key == "catsyslog";
+    std::string level_key = seed ? "loglevel" : "level";
+    std::string dir_key = seed ? "logpath" : "dir";
+    const auto& map = map_of(section, "a map");
+    for (const auto& e : entries_of(map, "in " + section.key, {level_key, dir_key})) {
+      if (e.key == level_key) {
+        key_list levels = {"debug", "info", "warn", "error"};
+        config_.log.level = std::string(levels.begin()[choice_of(e, levels)]);
+      } else {
+        config_.log.dir = path_of(e, path_kind::folder);
+      }
+    }
+  }
+
+  std::string source_name_;
+  fs::path base_dir_;
+  collector_config config_;
+  std::map<std::string, int> key_lines_; // log key -> line of its first declaration
+  const entry* self_log_section_ = nullptr;
+};
+
+fs::path absolute_dir(const std::string& dir) {
+  fs::path path = dir.empty() ? fs::path(".") : fs::path(dir);
+  std::error_code ec;
+  fs::path absolute = fs::absolute(path, ec);
+  return (ec ? path : absolute).lexically_normal();
+}
+
+} // namespace
+
+collector_config load_config_file(const std::string& path) {
+  std::string text = file_text(path);
+  fs::path file(path);
+  // The folder was just read through, so it exists and canonical() normally
+  // succeeds; the lexical form covers a folder removed in between.
+  std::error_code ec;
+  fs::path dir = fs::canonical(file.parent_path().empty() ? fs::path(".") : file.parent_path(), ec);
+  if (ec)
+    dir = absolute_dir(file.parent_path().string());
+  return loader(path, (dir / file.filename()).string(), dir).load(text);
+}
+
+collector_config load_config_text(const std::string& yaml, const std::string& source_name,
+                                  const std::string& base_dir) {
+  return loader(source_name, source_name, absolute_dir(base_dir)).load(yaml);
+}
+
+std::string summarize(const collector_config& config) {
+  std::string keys;
+  for (const auto& log : config.logs)
+    keys += (keys.empty() ? "" : ", ") + log.key;
+  std::string out = config.source_file + ": ok: " + std::to_string(config.logs.size()) +
+                    (config.logs.size() == 1 ? " key (" : " keys (") + keys + "), sink ";
+  out += config.sink.type == sink_type::file ? "file" : "stdout";
+  out += config.sink.format == output_format::json ? "/json" : "/plain";
+  if (config.sink.type == sink_type::file)
+    out += " (" + config.sink.path + ")";
+  out += ", max_restarts " + std::to_string(config.supervision.max_restarts) + " in " +
+         format_duration(config.supervision.window);
+  return out;
+}
+
+} // namespace logcatch

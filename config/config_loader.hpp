@@ -1,0 +1,46 @@
+#pragma once
+
+// Reads the YAML config file into a collector_config, validating everything
+// up front so a bad config fails at startup with a located message.
+
+#include <stdexcept>
+#include <string>
+
+#include "config/config_model.hpp"
+
+namespace logcatch {
+
+/// A config problem, located: what() is "FILE:LINE:COL: cause" (1-based line
+/// and column), or "FILE: cause" when line is 0 (the file could not be read).
+class config_error : public std::runtime_error {
+public:
+  config_error(std::string file, int line, int col, std::string cause);
+
+  const std::string& file() const { return file_; }
+  int line() const { return line_; }
+  int column() const { return column_; }
+  const std::string& cause() const { return cause_; }
+
+private:
+  std::string file_;
+  int line_;
+  int column_;
+  std::string cause_;
+};
+
+/// Reads and validates a config file. source_file becomes absolute and
+/// relative paths resolve against the file's folder; errors name `path` as
+/// given. Throws config_error, also for an unreadable or missing file (line 0,
+/// e.g. "FILE: cannot open: No such file or directory").
+collector_config load_config_file(const std::string& path);
+
+/// Same from text: `source_name` is used in errors and stored as source_file;
+/// relative paths resolve against base_dir (itself made absolute).
+collector_config load_config_text(const std::string& yaml, const std::string& source_name,
+                                  const std::string& base_dir);
+
+/// One line for `logcatch check`, e.g. "/etc/logcatch/config.yaml: ok: 3 keys
+/// (logdir1, logdir2, logdir3), sink stdout/plain, max_restarts 10 in 60s".
+std::string summarize(const collector_config& config);
+
+} // namespace logcatch

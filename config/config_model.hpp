@@ -1,0 +1,79 @@
+#pragma once
+
+// The collector's configuration as plain data. Produced by config_loader (the
+// only place that knows YAML) and consumed by the actors; no CAF, no yaml-cpp.
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace logcatch {
+
+using millis = std::chrono::milliseconds;
+
+/// Where a tailer starts when it has no delivered position for its key.
+enum class read_from { head, tail };
+
+/// Test hooks that make a tailer fail on purpose (the seed's panic("test panic")).
+struct fault_config {
+  /// The tailer throws after every N lines it has handed to the sink (0 = off).
+  uint64_t crash_every_lines = 0;
+  /// The tailer throws when it detects that the file it opened by path was
+  /// rotated, before switching to the new file (a file it resumed by identity
+  /// after a restart does not trigger it, so the crash happens once per rotation).
+  bool crash_on_rotation = false;
+};
+
+/// One path key: what one tailer follows.
+struct log_config {
+  std::string key;
+  std::string path; ///< absolute (relative paths resolve against the config's folder)
+  read_from start = read_from::head;
+  std::size_t max_line_bytes = 1024 * 1024;
+  /// Bytes a tailer may have sent but not yet seen acknowledged by the sink.
+  std::size_t max_inflight_bytes = 8 * 1024 * 1024;
+  /// Stat-poll interval: the fallback when inotify says nothing (or is unavailable).
+  millis poll_interval{250};
+  fault_config fault;
+  int line = 0; ///< 1-based line in the config file where the key is declared
+};
+
+enum class sink_type { stdout_sink, file };
+enum class output_format { plain, json };
+
+struct sink_config {
+  sink_type type = sink_type::stdout_sink;
+  std::string path; ///< absolute; required for sink_type::file
+  output_format format = output_format::plain;
+  /// Test hook: the sink sleeps this long before writing each batch (a slow sink).
+  millis fault_write_delay{0};
+};
+
+struct supervision_config {
+  /// More restarts than this within `window` mark the key as failing (logged);
+  /// restarts go on at backoff_max, because giving up would lose lines.
+  unsigned max_restarts = 10;
+  millis window{60000};
+  millis backoff_initial{10};
+  millis backoff_max{5000};
+  /// A tailer that has run this long without failing starts again at backoff_initial.
+  millis reset_after{10000};
+};
+
+/// The collector's own log (seed: catsyslog.logpath / loglevel).
+struct self_log_config {
+  std::string dir;           ///< folder for logcatch.log; empty = stderr only
+  std::string level = "info"; ///< debug | info | warn | error
+};
+
+struct collector_config {
+  std::string source_file; ///< absolute path of the config file ("<embedded>" for the demo)
+  std::vector<log_config> logs; ///< in declaration order; keys are unique
+  sink_config sink;
+  supervision_config supervision;
+  self_log_config log;
+};
+
+} // namespace logcatch

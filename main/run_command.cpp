@@ -1,0 +1,61 @@
+#include <csignal>
+#include <iostream>
+
+#include "actors/collector.hpp"
+#include "actors/self_log.hpp"
+#include "config/config_loader.hpp"
+#include "main/commands.hpp"
+#include "main/signals.hpp"
+
+namespace logcatch {
+
+/// Applies the config's self-log settings; false (after printing why) if they
+/// cannot be applied.
+bool configure_self_log(const collector_config& cfg) {
+  log_level level = log_level::info;
+  if (!self_log::parse_level(cfg.log.level, level)) {
+    std::cerr << cfg.source_file << ": log level '" << cfg.log.level << "' is not one of debug, info, warn, error\n";
+    return false;
+  }
+  try {
+    self_log::configure(level, cfg.log.dir);
+  } catch (const std::exception& e) {
+    std::cerr << e.what() << "\n";
+    return false;
+  }
+  return true;
+}
+
+int run_command(const std::string& config_path) {
+  collector_config cfg;
+  try {
+    cfg = load_config_file(config_path);
+  } catch (const config_error& e) {
+    std::cerr << e.what() << "\n";
+    return 2;
+  }
+  if (!configure_self_log(cfg))
+    return 2;
+  try {
+    collector running{cfg};
+    log_info("main", "running " + summarize(cfg));
+    for (;;) {
+      int sig = wait_for_signal(std::chrono::hours(1));
+      if (sig == SIGINT || sig == SIGTERM) {
+        log_info("main", std::string("got ") + (sig == SIGINT ? "SIGINT" : "SIGTERM") +
+                           ": stopping gracefully");
+        break;
+      }
+      if (sig == SIGHUP)
+        log_info("main", "got SIGHUP: the config is read at start only in this version");
+    }
+    running.stop();
+    log_info("main", "stopped");
+    return 0;
+  } catch (const std::exception& e) {
+    log_error("main", e.what());
+    return 1;
+  }
+}
+
+} // namespace logcatch

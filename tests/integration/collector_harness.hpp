@@ -1,0 +1,81 @@
+#pragma once
+
+// Builds collectors for integration tests: a file sink in a temp folder and
+// an in-process observer that checks exactly-once delivery as lines arrive.
+
+#include <atomic>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "actors/collector.hpp"
+#include "actors/messages.hpp"
+#include "bench/workload/delivery_verifier.hpp"
+#include "config/config_model.hpp"
+#include "test_support.hpp"
+
+namespace logcatch::test {
+
+inline log_config log_key(const std::string& key, const std::string& path) {
+  log_config log;
+  log.key = key;
+  log.path = path;
+  log.poll_interval = millis{50};
+  return log;
+}
+
+/// A config whose restarts are quick: tests check correctness, not patience.
+inline collector_config config_for(const temp_dir& dir, std::vector<log_config> logs) {
+  collector_config cfg;
+  cfg.source_file = "<test>";
+  cfg.logs = std::move(logs);
+  cfg.sink.type = sink_type::file;
+  cfg.sink.path = dir / "sink.out";
+  cfg.supervision.max_restarts = 100000;
+  cfg.supervision.backoff_initial = millis{1};
+  cfg.supervision.backoff_max = millis{20};
+  cfg.supervision.reset_after = millis{100};
+  return cfg;
+}
+
+/// "STREAM FROM ... STREAM TO-1" as '\n'-terminated numbered lines.
+inline std::string numbered_lines(const std::string& stream, uint64_t from, uint64_t to) {
+  std::string text;
+  for (auto i = from; i < to; ++i)
+    text += stream + " " + std::to_string(i) + " payload\n";
+  return text;
+}
+
+struct observed {
+  delivery_verifier verifier;
+  std::atomic<uint64_t> lines{0};
+  std::atomic<uint64_t> cut_lines{0};
+
+  batch_observer observer() {
+    return [this](const line_batch& batch, std::size_t first_line) {
+      uint32_t begin = first_line == 0 ? 0 : batch.ends[first_line - 1];
+      for (std::size_t i = first_line; i < batch.ends.size(); ++i) {
+        verifier.on_line(batch.data.data() + begin, batch.ends[i] - begin - 1);
+        begin = batch.ends[i];
+      }
+      lines += batch.ends.size() - first_line;
+      cut_lines += batch.cut_lines;
+    };
+  }
+
+  bool delivered(const std::map<std::string, uint64_t>& expected) const {
+    for (auto& [stream, count] : expected)
+      if (verifier.unique(stream) < count)
+        return false;
+    return true;
+  }
+};
+
+inline const key_stats* stats_of(const std::vector<key_stats>& all, const std::string& key) {
+  for (auto& s : all)
+    if (s.key == key)
+      return &s;
+  return nullptr;
+}
+
+} // namespace logcatch::test

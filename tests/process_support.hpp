@@ -1,0 +1,104 @@
+#pragma once
+
+// Runs the real logcatch binary as a child process, with stdout and stderr
+// captured in files, for tests of the CLI contract and of signals.
+
+#include <chrono>
+#include <csignal>
+#include <fcntl.h>
+#include <stdexcept>
+#include <string>
+#include <sys/wait.h>
+#include <thread>
+#include <unistd.h>
+#include <vector>
+
+#include "test_support.hpp"
+
+namespace logcatch::test {
+
+class child_process {
+public:
+  /// Starts `argv` (argv[0] is the program path) with output into files in `dir`.
+  child_process(std::vector<std::string> argv, const std::string& dir) {
+    out_path_ = dir + "/child.stdout";
+    err_path_ = dir + "/child.stderr";
+    pid_ = ::fork();
+    if (pid_ < 0)
+      throw std::runtime_error("fork failed");
+    if (pid_ == 0) {
+      // The test binary may block signals (CAF threads); the child starts clean.
+      sigset_t none;
+      sigemptyset(&none);
+      ::sigprocmask(SIG_SETMASK, &none, nullptr);
+      int out = ::open(out_path_.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+      int err = ::open(err_path_.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+      int in = ::open("/dev/null", O_RDONLY);
+      ::dup2(in, 0);
+      ::dup2(out, 1);
+      ::dup2(err, 2);
+      std::vector<char*> args;
+      for (auto& a : argv)
+        args.push_back(const_cast<char*>(a.c_str()));
+      args.push_back(nullptr);
+      ::execv(args[0], args.data());
+      ::_exit(127);
+    }
+  }
+  ~child_process() {
+    if (pid_ > 0 && !exited_) {
+      ::kill(pid_, SIGKILL);
+      int status = 0;
+      ::waitpid(pid_, &status, 0);
+    }
+  }
+  child_process(const child_process&) = delete;
+  child_process& operator=(const child_process&) = delete;
+
+  void signal(int sig) { ::kill(pid_, sig); }
+
+  /// Waits for the exit; returns the exit code, 128+N for a signal, or -1 on timeout.
+  int wait(std::chrono::milliseconds timeout = std::chrono::seconds(120)) {
+    auto deadline = std::chrono::steady_clock::now() + timeout;
+    while (!exited_) {
+      int status = 0;
+      auto r = ::waitpid(pid_, &status, WNOHANG);
+      if (r == pid_) {
+        exited_ = true;
+        code_ = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+        break;
+      }
+      if (std::chrono::steady_clock::now() >= deadline)
+        return -1;
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    return code_;
+  }
+
+  std::string out() const { return read_file(out_path_); }
+  std::string err() const { return read_file(err_path_); }
+
+private:
+  pid_t pid_ = -1;
+  bool exited_ = false;
+  int code_ = -1;
+  std::string out_path_;
+  std::string err_path_;
+};
+
+/// Runs logcatch with `args` to completion.
+struct run_result {
+  int code;
+  std::string out;
+  std::string err;
+};
+
+inline run_result run_logcatch(const std::vector<std::string>& args, const temp_dir& dir) {
+  std::vector<std::string> argv{LOGCATCH_BINARY};
+  argv.insert(argv.end(), args.begin(), args.end());
+  child_process child{argv, dir.path()};
+  int code = child.wait();
+  return run_result{code, child.out(), child.err()};
+}
+
+} // namespace logcatch::test

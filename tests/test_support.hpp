@@ -1,0 +1,77 @@
+#pragma once
+
+// Helpers shared by the tests: temporary folders, whole-file I/O and waiting
+// on a condition with a deadline (never a fixed sleep).
+
+#include <chrono>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <stdexcept>
+#include <string>
+#include <thread>
+
+namespace logcatch::test {
+
+/// A fresh folder under /tmp, removed with everything in it at scope exit.
+class temp_dir {
+public:
+  temp_dir() {
+    char tmpl[] = "/tmp/logcatch-test-XXXXXX";
+    if (::mkdtemp(tmpl) == nullptr)
+      throw std::runtime_error("mkdtemp failed");
+    path_ = tmpl;
+  }
+  ~temp_dir() {
+    std::error_code ec;
+    std::filesystem::remove_all(path_, ec);
+  }
+  temp_dir(const temp_dir&) = delete;
+  temp_dir& operator=(const temp_dir&) = delete;
+  const std::string& path() const { return path_; }
+  std::string operator/(const std::string& name) const { return path_ + "/" + name; }
+
+private:
+  std::string path_;
+};
+
+inline std::string read_file(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::ostringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+inline void write_file(const std::string& path, const std::string& text, bool append = true) {
+  std::ofstream out(path, std::ios::binary | (append ? std::ios::app : std::ios::trunc));
+  out << text;
+}
+
+/// Polls `condition` every 5 ms until it holds or `timeout` passes; returns
+/// whether it held. Generous timeouts keep small, noisy machines green.
+template <class Condition>
+bool eventually(Condition condition, std::chrono::milliseconds timeout = std::chrono::seconds(60)) {
+  auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (!condition()) {
+    if (std::chrono::steady_clock::now() >= deadline)
+      return condition();
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  return true;
+}
+
+/// Resident set size of this process in KiB (from /proc/self/status).
+inline long rss_kib() {
+  std::ifstream in("/proc/self/status");
+  std::string word;
+  while (in >> word)
+    if (word == "VmRSS:") {
+      long kib = 0;
+      in >> kib;
+      return kib;
+    }
+  return -1;
+}
+
+} // namespace logcatch::test
