@@ -186,10 +186,31 @@ public:
     if (config_.logs.empty())
       fail(first_logs_section != nullptr ? first_logs_section->key_node : doc,
            "no logs to collect: add a 'logs' section");
+    check_paths_are_distinct();
     return std::move(config_);
   }
 
 private:
+  /// Two keys on one file would deliver each line twice, and a sink writing
+  /// into a collected file would feed its own output back forever.
+  void check_paths_are_distinct() const {
+    std::map<std::string, const log_config*> by_path;
+    for (const auto& log : config_.logs) {
+      auto [first, inserted] = by_path.emplace(log.path, &log);
+      if (!inserted)
+        throw config_error(source_name_, log.line, log.column,
+                           "key '" + log.key + "' follows " + log.path + ", as key '" +
+                             first->second->key + "' (line " + std::to_string(first->second->line) +
+                             ") does: every line would be delivered twice");
+    }
+    if (config_.sink.type == sink_type::file) {
+      auto same = by_path.find(config_.sink.path);
+      if (same != by_path.end())
+        fail(sink_path_mark_, "sink path " + config_.sink.path + " is collected by key '" +
+                                same->second->key + "': logcatch would read its own output");
+    }
+  }
+
   YAML::Node parse(const std::string& yaml) const {
     try {
       return YAML::Load(yaml);
@@ -357,6 +378,7 @@ private:
     log_config log;
     log.key = key;
     log.line = line;
+    log.column = key_node.Mark().column + 1;
     return log;
   }
 
@@ -464,6 +486,7 @@ private:
           choice_of(e, {"stdout", "file"}) == 0 ? sink_type::stdout_sink : sink_type::file;
       } else if (e.key == "path") {
         config_.sink.path = path_of(e, path_kind::file);
+        sink_path_mark_ = e.value.Mark();
         path = &e;
       } else if (e.key == "format") {
         config_.sink.format =
@@ -540,6 +563,7 @@ private:
     }
   }
 
+  YAML::Mark sink_path_mark_;
   std::string source_name_;
   fs::path base_dir_;
   collector_config config_;

@@ -37,7 +37,8 @@ struct log_config {
   /// Stat-poll interval: the fallback when inotify says nothing (or is unavailable).
   millis poll_interval{250};
   fault_config fault;
-  int line = 0; ///< 1-based line in the config file where the key is declared
+  int line = 0;   ///< 1-based line in the config file where the key is declared
+  int column = 0; ///< and its 1-based column
 };
 
 enum class sink_type { stdout_sink, file };

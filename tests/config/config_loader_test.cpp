@@ -618,6 +618,16 @@ TEST_CASE("A file sink needs a path and a stdout sink must not have one", "[conf
   });
 }
 
+TEST_CASE("Two keys on one file, or a sink writing into a collected file, are errors",
+          "[config][error]") {
+  check_errors({
+    {"logs:\n  a: /var/log/x.log\n  b: /var/log/../log/x.log\n", 3, 3,
+     "key 'b' follows /var/log/x.log, as key 'a' (line 2) does"},
+    {"logs:\n  a: /var/log/x.log\nsink:\n  type: file\n  path: /var/log/x.log\n", 5, 9,
+     "is collected by key 'a'"},
+  });
+}
+
 TEST_CASE("Missing values are errors at their key", "[config][error]") {
   check_errors({
     {"logs:\n  logdir1:\n", 2, 3, "logdir1: expected a path or a map, got nothing"},

@@ -5,6 +5,7 @@
 
 #include <atomic>
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -71,11 +72,12 @@ struct observed {
   }
 };
 
-inline const key_stats* stats_of(const std::vector<key_stats>& all, const std::string& key) {
+/// The stats of one key (a copy: the vector is usually a temporary).
+inline std::optional<key_stats> stats_of(const std::vector<key_stats>& all, const std::string& key) {
   for (auto& s : all)
     if (s.key == key)
-      return &s;
-  return nullptr;
+      return s;
+  return std::nullopt;
 }
 
 } // namespace logcatch::test

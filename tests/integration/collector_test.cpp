@@ -68,8 +68,8 @@ TEST_CASE("every line arrives exactly once and in order while files rotate and t
   delivery_verifier on_disk;
   on_disk.on_text(read_file(cfg.sink.path));
   require_clean(on_disk, written);
-  auto* s2 = stats_of(stats, "logdir2");
-  auto* s1 = stats_of(stats, "logdir1");
+  auto s2 = stats_of(stats, "logdir2");
+  auto s1 = stats_of(stats, "logdir1");
   REQUIRE(s1);
   REQUIRE(s2);
   CHECK(s2->restarts >= 5);
@@ -146,7 +146,7 @@ TEST_CASE("a tailer crashing right at each rotation loses and repeats nothing") 
   }
   REQUIRE(eventually([&] { return seen.verifier.unique("a") == writer.written(); }));
   running.stop();
-  auto* s = stats_of(running.stats(), "a");
+  auto s = stats_of(running.stats(), "a");
   REQUIRE(s);
   CHECK(s->restarts == 5);
   CHECK(s->rotations == 5);
@@ -169,7 +169,7 @@ TEST_CASE("a path that is a directory is retried without affecting other keys") 
   write_file(bad, numbered_lines("bad", 0, 5));
   CHECK(eventually([&] { return seen.verifier.unique("bad") == 5; }));
   running.stop();
-  auto* s = stats_of(running.stats(), "bad");
+  auto s = stats_of(running.stats(), "bad");
   REQUIRE(s);
   CHECK(s->restarts == 0);
   require_clean(seen.verifier, {{"good", 30}, {"bad", 5}});
