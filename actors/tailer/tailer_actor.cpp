@@ -71,16 +71,16 @@ void run(self_ptr self) {
     batch.incarnation = st.incarnation;
     auto status = st.follower->step(batch, st.cfg.max_inflight_bytes - st.inflight);
     log_notices(st);
+    // Reported after every step: the next one may end in a (fault hook) crash.
+    report_file_events(self);
     if (batch.restart || !batch.empty())
       send_batch(self, std::move(batch));
     if (status != follow_status::progress) {
-      report_file_events(self);
       auto open_name = std::filesystem::path(st.follower->open_path()).filename().string();
       st.waiter->wait(st.cfg.poll_interval, open_name);
       break;
     }
   }
-  report_file_events(self);
   self->send(self, step_atom::value);
 }
 

@@ -124,6 +124,31 @@ TEST_CASE("an unreadable file is reported and retried while other keys keep flow
   CHECK(child.wait() == 0);
 }
 
+TEST_CASE("the collector's own log goes to log.dir/logcatch.log as well as stderr") {
+  temp_dir dir;
+  auto config = dir / "config.yaml";
+  write_file(config, "logs:\n  a: a.log\nsink:\n  type: file\n  path: out.log\n"
+                     "log:\n  level: debug\n  dir: own-log\n");
+  write_file(dir / "a.log", "a 0 x\n");
+  child_process child{{LOGCATCH_BINARY, "run", "--config", config}, dir.path()};
+  REQUIRE(eventually([&] { return contains(read_file(dir / "out.log"), "a 0 x"); }));
+  child.signal(SIGINT);
+  CHECK(child.wait() == 0);
+  auto own = read_file(dir / "own-log/logcatch.log");
+  CHECK(contains(own, "INFO main: running"));
+  CHECK(contains(own, "SIGINT"));
+  CHECK(contains(child.err(), "INFO main: running"));
+}
+
+TEST_CASE("the bundled example configs are valid") {
+  temp_dir dir;
+  for (auto name : {"logcatch.yaml", "seed.yaml"}) {
+    auto r = run_logcatch({"check", "--config", std::string(LOGCATCH_SOURCE_DIR) + "/examples/" + name}, dir);
+    INFO(name << ": " << r.err);
+    CHECK(r.code == 0);
+  }
+}
+
 TEST_CASE("the demo ends with nothing lost and nothing duplicated") {
   temp_dir dir;
   auto r = run_logcatch({"demo", "--seconds", "4"}, dir);
