@@ -54,7 +54,7 @@ struct key_stats {
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, file_identity& x) {
-  return f(caf::meta::type_name("file_identity"), x.device, x.inode);
+  return f(caf::meta::type_name("file_identity"), x.device, x.inode, x.prefix_len, x.prefix_hash);
 }
 
 template <class Inspector>

@@ -12,8 +12,14 @@ namespace logcatch {
 struct file_identity {
   uint64_t device = 0;
   uint64_t inode = 0;
+  /// Content check: a hash of the file's first prefix_len bytes. Guards
+  /// against inode reuse, and once prefix_len reaches the fingerprint size it
+  /// identifies the file by content (a renamed or copied file is recognized).
+  uint32_t prefix_len = 0;
+  uint64_t prefix_hash = 0;
 
   bool valid() const { return inode != 0; }
+  /// Same inode on the same device (the content check is separate).
   friend bool operator==(const file_identity& a, const file_identity& b) {
     return a.device == b.device && a.inode == b.inode;
   }
