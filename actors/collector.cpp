@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <thread>
 
+#include "actors/config_watcher/config_watcher_actor.hpp"
 #include "actors/messages.hpp"
 #include "actors/root/root_actor.hpp"
 #include "actors/self_log.hpp"
@@ -29,16 +30,26 @@ struct collector::impl {
   caf::actor_system system{cfg};
   caf::actor sink;
   caf::actor root;
+  caf::actor watcher;
   bool stopped = false;
   std::vector<key_stats> final_stats;
 };
 
-collector::collector(const collector_config& cfg, batch_observer observer) {
+collector::collector(const collector_config& cfg, batch_observer observer,
+                     const std::string& config_path) {
   auto out = std::make_shared<output_writer>(cfg.sink); // throws before any actor exists
   impl_ = std::make_unique<impl>();
   impl_->sink =
     impl_->system.spawn<caf::detached>(sink_actor, cfg.sink, std::move(out), std::move(observer));
   impl_->root = impl_->system.spawn(root_actor, cfg, impl_->sink);
+  if (!config_path.empty())
+    impl_->watcher =
+      impl_->system.spawn<caf::detached>(config_watcher_actor, config_path, cfg, impl_->root);
+}
+
+void collector::reload() {
+  if (impl_ && impl_->watcher)
+    caf::anon_send(impl_->watcher, reload_atom::value);
 }
 
 collector::~collector() {
@@ -51,6 +62,8 @@ void collector::stop() {
   impl_->stopped = true;
   { // a scoped_actor counts as running: it must be gone before the await below
     caf::scoped_actor self{impl_->system};
+    if (impl_->watcher) // no reload may reach a stopping root
+      self->send_exit(impl_->watcher, caf::exit_reason::user_shutdown);
     self->request(impl_->root, caf::infinite, stop_atom::value)
       .receive([&](std::vector<key_stats>& s) { impl_->final_stats = std::move(s); },
                [&](caf::error& err) {

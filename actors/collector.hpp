@@ -1,6 +1,7 @@
 #pragma once
 
 #include <memory>
+#include <string>
 #include <vector>
 
 #include "actors/sink/sink_actor.hpp"
@@ -19,13 +20,18 @@ struct key_stats;
 /// integration tests.
 class collector {
 public:
-  /// Starts collecting. Throws std::runtime_error when the sink cannot be
-  /// opened (the message names the path and the cause).
-  explicit collector(const collector_config& cfg, batch_observer observer = {});
+  /// Starts collecting. With `config_path`, a config watcher applies edits of
+  /// that file while running. Throws std::runtime_error when the sink cannot
+  /// be opened (the message names the path and the cause).
+  explicit collector(const collector_config& cfg, batch_observer observer = {},
+                     const std::string& config_path = {});
   /// Stops gracefully if stop() was not called.
   ~collector();
   collector(const collector&) = delete;
   collector& operator=(const collector&) = delete;
+
+  /// Reads the config file again now (SIGHUP); no-op without a watcher.
+  void reload();
 
   /// Graceful stop: tailers stop reading, the sink writes every line they
   /// read, then every actor is gone. Idempotent.

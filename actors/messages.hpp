@@ -13,6 +13,13 @@
 //   main   -> root   (stop_atom) => std::vector<key_stats>  graceful stop
 //   main   -> root   (stats_atom) => std::vector<key_stats>
 //   sink   -> self   (retry_atom)                    retry a failed write
+//   config_watcher -> root  (key_add_atom, log_config)     start a new key
+//                           (key_update_atom, log_config)  restart a key with new settings
+//                           (key_remove_atom, key)         stop a key (its position is kept)
+//                           (sink_config_atom, sink_config)        forwarded to the sink
+//                           (supervision_atom, supervision_config) new restart policy
+//   config_watcher -> self  (watch_atom)                    wait for a change, then look
+//   main   -> config_watcher (reload_atom)                 SIGHUP: read the config now
 
 #include <cstdint>
 #include <string>
@@ -22,6 +29,7 @@
 
 #include "actors/line_batch.hpp"
 #include "actors/sink/delivery_positions.hpp"
+#include "config/config_model.hpp"
 
 namespace logcatch {
 
@@ -34,6 +42,13 @@ using restart_atom = caf::atom_constant<caf::atom("lc_restart")>;
 using stop_atom = caf::atom_constant<caf::atom("lc_stop")>;
 using stats_atom = caf::atom_constant<caf::atom("lc_stats")>;
 using retry_atom = caf::atom_constant<caf::atom("lc_retry")>;
+using key_add_atom = caf::atom_constant<caf::atom("lc_kadd")>;
+using key_update_atom = caf::atom_constant<caf::atom("lc_kupdate")>;
+using key_remove_atom = caf::atom_constant<caf::atom("lc_kremove")>;
+using sink_config_atom = caf::atom_constant<caf::atom("lc_sinkcfg")>;
+using supervision_atom = caf::atom_constant<caf::atom("lc_superv")>;
+using watch_atom = caf::atom_constant<caf::atom("lc_watch")>;
+using reload_atom = caf::atom_constant<caf::atom("lc_reload")>;
 
 /// Rotations and truncations a tailer saw since its last report.
 struct file_events {
@@ -89,3 +104,9 @@ typename Inspector::result_type inspect(Inspector& f, key_stats& x) {
 void register_message_types(caf::actor_system_config& cfg);
 
 } // namespace logcatch
+
+// Config values travel only between actors of one process (watcher -> root ->
+// sink); they never cross the wire, so they need no serialization.
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(logcatch::log_config)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(logcatch::sink_config)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(logcatch::supervision_config)

@@ -37,7 +37,7 @@ int run_command(const std::string& config_path) {
   if (!configure_self_log(cfg))
     return 2;
   try {
-    collector running{cfg};
+    collector running{cfg, {}, config_path};
     log_info("main", "running " + summarize(cfg));
     for (;;) {
       int sig = wait_for_signal(std::chrono::hours(1));
@@ -47,7 +47,7 @@ int run_command(const std::string& config_path) {
         break;
       }
       if (sig == SIGHUP)
-        log_info("main", "got SIGHUP: the config is read at start only in this version");
+        running.reload();
     }
     running.stop();
     log_info("main", "stopped");

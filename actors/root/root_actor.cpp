@@ -30,6 +30,33 @@ std::vector<key_stats> collect_stats(self_ptr self) {
   return result;
 }
 
+/// Starts the key's tailer where the sink has its lines up to. `first_start`:
+/// read_from applies where the sink knows no position.
+void start_from_delivered(self_ptr self, const std::string& key, bool first_start) {
+  auto& st = self->state;
+  auto it = st.keys.find(key);
+  if (st.stopping || it == st.keys.end() || it->second.tailer || it->second.starting)
+    return;
+  it->second.starting = true;
+  // The sink answers after writing every batch queued before this request,
+  // in particular all a dead tailer sent: the new one starts exactly where
+  // delivered lines end, so nothing is lost and nothing repeated.
+  self->request(st.sink, caf::infinite, sync_atom::value, key)
+    .then([self, key, first_start](const delivered_position& pos) {
+      auto& st = self->state;
+      auto it = st.keys.find(key);
+      if (it == st.keys.end())
+        return;
+      it->second.starting = false;
+      if (st.stopping || it->second.tailer)
+        return;
+      std::optional<resume_position> resume;
+      if (pos.known)
+        resume = resume_position{pos.file, pos.offset, pos.path};
+      start_tailer(self, it->second, std::move(resume), first_start);
+    });
+}
+
 void finish_stop(self_ptr self) {
   // Every tailer is gone, so every batch they sent is already in the sink's
   // mailbox: once the sink answers, all of them are written.
@@ -66,6 +93,18 @@ void on_down(self_ptr self, const caf::down_msg& dm) {
     return;
   auto& entry = entry_it->second;
   entry.tailer = nullptr;
+  if (entry.removing && !entry.pending_cfg) {
+    st.keys.erase(entry_it);
+    log_info(st.name, "key " + key + " removed; the sink keeps its position for a re-add");
+    return;
+  }
+  if (entry.pending_cfg) { // an update or a re-add: not a failure
+    entry.cfg = std::move(*entry.pending_cfg);
+    entry.pending_cfg.reset();
+    entry.removing = false;
+    start_from_delivered(self, key, true);
+    return;
+  }
   entry.last_failure = dm.reason ? self->system().render(dm.reason) : "exited without an error";
   auto delay = entry.policy.on_failure(restart_policy::clock::now(), entry.started);
   if (entry.policy.failing() && !entry.failing)
@@ -84,23 +123,54 @@ void on_down(self_ptr self, const caf::down_msg& dm) {
 void on_restart(self_ptr self, const std::string& key, uint64_t incarnation) {
   auto& st = self->state;
   auto it = st.keys.find(key);
-  if (st.stopping || it == st.keys.end() || it->second.incarnation != incarnation ||
-      it->second.tailer)
+  if (it == st.keys.end() || it->second.incarnation != incarnation)
+    return; // removed, or started again meanwhile
+  ++it->second.restarts;
+  start_from_delivered(self, key, false);
+}
+
+void on_update(self_ptr self, const log_config& cfg);
+
+void on_add(self_ptr self, const log_config& cfg) {
+  auto& st = self->state;
+  auto it = st.keys.find(cfg.key);
+  if (it == st.keys.end()) {
+    st.keys.emplace(cfg.key, key_entry{cfg, st.supervision});
+    start_from_delivered(self, cfg.key, true);
+  } else if (it->second.removing) {
+    it->second.pending_cfg = cfg; // started again once the old tailer is down
+  } else {
+    on_update(self, cfg);
+  }
+}
+
+void on_update(self_ptr self, const log_config& cfg) {
+  auto& st = self->state;
+  auto it = st.keys.find(cfg.key);
+  if (it == st.keys.end())
+    return on_add(self, cfg);
+  auto& entry = it->second;
+  if (entry.tailer) {
+    // Stopped, not killed: what it sent is written before the new one starts.
+    entry.pending_cfg = cfg;
+    self->send_exit(entry.tailer, caf::exit_reason::user_shutdown);
+  } else {
+    entry.cfg = cfg; // a pending (re)start picks it up
+  }
+}
+
+void on_remove(self_ptr self, const std::string& key) {
+  auto& st = self->state;
+  auto it = st.keys.find(key);
+  if (it == st.keys.end())
     return;
-  // The sink answers after writing every batch the dead tailer sent, so the
-  // new tailer starts exactly where delivered lines end: no loss, no repeat.
-  self->request(st.sink, caf::infinite, sync_atom::value, key)
-    .then([self, key, incarnation](const delivered_position& pos) {
-      auto& st = self->state;
-      auto it = st.keys.find(key);
-      if (st.stopping || it == st.keys.end() || it->second.incarnation != incarnation)
-        return;
-      std::optional<resume_position> resume;
-      if (pos.known)
-        resume = resume_position{pos.file, pos.offset, pos.path};
-      ++it->second.restarts;
-      start_tailer(self, it->second, std::move(resume), false);
-    });
+  if (it->second.tailer) {
+    it->second.removing = true;
+    it->second.pending_cfg.reset();
+    self->send_exit(it->second.tailer, caf::exit_reason::user_shutdown);
+  } else {
+    st.keys.erase(it);
+  }
 }
 
 } // namespace
@@ -110,15 +180,24 @@ caf::behavior root_actor(self_ptr self, collector_config cfg, caf::actor sink) {
   st.supervision = cfg.supervision;
   st.sink = std::move(sink);
   self->set_down_handler([self](caf::down_msg& dm) { on_down(self, dm); });
-  for (auto& log : cfg.logs) {
-    auto [it, inserted] = st.keys.emplace(log.key, key_entry{log, cfg.supervision});
-    if (inserted)
-      start_tailer(self, it->second, std::nullopt, true);
-  }
+  for (auto& log : cfg.logs)
+    on_add(self, log);
   log_info(st.name, "collecting " + std::to_string(st.keys.size()) + " keys");
   return {
     [self](restart_atom, const std::string& key, uint64_t incarnation) {
       on_restart(self, key, incarnation);
+    },
+    [self](key_add_atom, const log_config& cfg) { on_add(self, cfg); },
+    [self](key_update_atom, const log_config& cfg) { on_update(self, cfg); },
+    [self](key_remove_atom, const std::string& key) { on_remove(self, key); },
+    [self](sink_config_atom, const sink_config& cfg) {
+      self->send(self->state.sink, sink_config_atom::value, cfg);
+    },
+    [self](supervision_atom, const supervision_config& cfg) {
+      auto& st = self->state;
+      st.supervision = cfg;
+      for (auto& [key, entry] : st.keys)
+        entry.policy = restart_policy{cfg};
     },
     [self](const file_events& ev) {
       auto it = self->state.keys.find(ev.key);

@@ -3,6 +3,7 @@
 #include <chrono>
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -25,6 +26,9 @@ struct key_entry {
   uint64_t truncations = 0;
   bool failing = false;
   std::string last_failure;
+  bool starting = false;                ///< waiting for the sink's position to start a tailer
+  bool removing = false;                ///< the tailer was told to stop for a remove
+  std::optional<log_config> pending_cfg; ///< settings to restart with once the tailer is down
 
   explicit key_entry(const log_config& c, const supervision_config& s) : cfg(c), policy(s) {
   }
@@ -40,10 +44,13 @@ struct root_state {
   std::vector<caf::response_promise> stop_promises;
 };
 
-/// The supervisor: spawns one detached tailer per key and monitors it. On a
-/// down message it waits (backoff), asks the sink where the key's lines are
-/// delivered up to, and starts a new tailer there. On stop it stops every
-/// tailer, waits until the sink has written every batch they sent, and quits.
+/// The supervisor: spawns one detached tailer per key and monitors it. Every
+/// start asks the sink first where the key's lines are delivered up to, and
+/// the tailer resumes there. On a down message it waits (backoff) and starts
+/// the key again. The config watcher's add/update/remove start a key, restart
+/// it with new settings once its tailer is down, or stop it (its position stays
+/// with the sink, so a re-added key resumes). On stop it stops every tailer,
+/// waits until the sink has written every batch they sent, and quits.
 caf::behavior root_actor(caf::stateful_actor<root_state>* self, collector_config cfg,
                          caf::actor sink);
 

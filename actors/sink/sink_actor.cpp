@@ -136,6 +136,20 @@ caf::behavior sink_actor(self_ptr self, sink_config cfg, std::shared_ptr<output_
         st.waiting_drain.push_back(promise);
       return promise;
     },
+    // A sink change from a config reload: later batches go to the new
+    // destination; if it cannot be opened, the current one stays.
+    [self](sink_config_atom, const sink_config& cfg) {
+      auto& st = self->state;
+      try {
+        auto out = std::make_shared<output_writer>(cfg);
+        log_info(st.name, "now writing to " + out->name() + " (was " + st.out->name() + ")");
+        st.out = std::move(out);
+        st.cfg = cfg;
+      } catch (const std::exception& e) {
+        log_error(st.name, std::string("sink change not applied: ") + e.what() +
+                             "; still writing to " + st.out->name());
+      }
+    },
     [self](retry_atom) {
       self->state.retry_scheduled = false;
       flush_backlog(self);

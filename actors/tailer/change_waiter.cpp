@@ -9,7 +9,7 @@
 
 namespace logcatch {
 
-change_waiter::change_waiter(const std::string& file_path) {
+change_waiter::change_waiter(const std::string& file_path, bool any_name) : any_name_(any_name) {
   std::filesystem::path p(file_path);
   folder_ = p.parent_path().string();
   if (folder_.empty())
@@ -61,7 +61,7 @@ bool change_waiter::wait(millis timeout, const std::string& other_name) {
         continue;
       }
       std::string name = ev->len > 0 ? std::string(ev->name) : std::string();
-      if (name.empty() || name == name_ || (!other_name.empty() && name == other_name))
+      if (any_name_ || name.empty() || name == name_ || (!other_name.empty() && name == other_name))
         relevant = true;
     }
   }

@@ -13,8 +13,10 @@ namespace logcatch {
 /// stat-poll finds the change.
 class change_waiter {
 public:
-  /// `file_path`: the followed path; its folder is watched (it may not exist yet).
-  explicit change_waiter(const std::string& file_path);
+  /// `file_path`: the followed path; its folder is watched (it may not exist
+  /// yet). With `any_name`, every event in the folder counts (a config file
+  /// swapped in by renaming a symlink such as Kubernetes' "..data").
+  explicit change_waiter(const std::string& file_path, bool any_name = false);
   ~change_waiter();
   change_waiter(const change_waiter&) = delete;
   change_waiter& operator=(const change_waiter&) = delete;
@@ -32,6 +34,7 @@ private:
 
   std::string folder_;
   std::string name_;
+  bool any_name_ = false;
   int fd_ = -1;
   int wd_ = -1;
 };

@@ -33,7 +33,8 @@ file_follower::file_follower(options opts, std::optional<resume_position> resume
     resume_(std::move(resume)),
     splitter_(opts_.max_line_bytes),
     buffer_(new char[opts_.read_block]) {
-  // A resumed key has delivered lines before: read_from no longer applies.
+  // A key that has delivered lines before is past its start: read_from no
+  // longer applies, and every file opened from now on is read from its start.
   if (resume_)
     first_open_ = false;
 }

@@ -1,0 +1,127 @@
+#include "actors/config_watcher/config_watcher_actor.hpp"
+
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "actors/messages.hpp"
+#include "actors/self_log.hpp"
+#include "config/config_diff.hpp"
+#include "config/config_loader.hpp"
+
+namespace logcatch {
+
+namespace {
+
+using self_ptr = caf::stateful_actor<config_watcher_state>*;
+
+constexpr millis poll_interval{1000};
+constexpr millis debounce{150};
+
+std::optional<std::string> read_content(const std::string& path, std::string& problem) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    problem = std::strerror(errno);
+    return std::nullopt;
+  }
+  std::ostringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+void apply(self_ptr self, const collector_config& next) {
+  auto& st = self->state;
+  auto diff = diff_configs(st.current, next);
+  for (auto& log : diff.added)
+    self->send(st.root, key_add_atom::value, log);
+  for (auto& log : diff.updated)
+    self->send(st.root, key_update_atom::value, log);
+  for (auto& key : diff.removed)
+    self->send(st.root, key_remove_atom::value, key);
+  if (diff.sink_changed)
+    self->send(st.root, sink_config_atom::value, next.sink);
+  if (diff.supervision_changed)
+    self->send(st.root, supervision_atom::value, next.supervision);
+  if (diff.log_changed) {
+    log_level level = log_level::info;
+    self_log::parse_level(next.log.level, level);
+    try {
+      self_log::configure(level, next.log.dir);
+    } catch (const std::exception& e) {
+      log_error(st.name, std::string("own log not changed: ") + e.what());
+    }
+  }
+  ++st.applied;
+  log_info(st.name, "reload applied: " + describe(diff, st.current));
+  st.current = next;
+}
+
+void reload(self_ptr self, bool forced) {
+  auto& st = self->state;
+  std::string problem;
+  auto content = read_content(st.path, problem);
+  if (!content) {
+    if (!st.missing_reported)
+      log_warn(st.name, st.path + ": cannot read the config (" + problem +
+                          "); keeping the running config until it is back");
+    st.missing_reported = true;
+    return;
+  }
+  st.missing_reported = false;
+  if (!forced && *content == st.seen_content)
+    return;
+  st.seen_content = *content;
+  try {
+    // The content just read is what gets parsed, so what is applied is what
+    // was compared; relative paths resolve as they did at start.
+    auto folder = std::filesystem::path(st.current.source_file).parent_path().string();
+    auto next = load_config_text(*content, st.path, folder);
+    next.source_file = st.current.source_file;
+    apply(self, next);
+  } catch (const config_error& e) {
+    ++st.rejected;
+    log_error(st.name, std::string("reload rejected: ") + e.what() + "; keeping the running config");
+  }
+}
+
+void watch(self_ptr self) {
+  auto& st = self->state;
+  auto wait_for = st.last_event ? debounce : poll_interval;
+  bool event = st.waiter->wait(wait_for);
+  auto now = config_watcher_state::clock::now();
+  if (event) {
+    st.last_event = now; // (re)start the quiet period
+  } else if (st.last_event && now - *st.last_event >= debounce) {
+    st.last_event.reset();
+    reload(self, false);
+  } else if (!st.last_event) {
+    reload(self, false); // the stat-poll fallback: compare the content
+  }
+  self->send(self, watch_atom::value);
+}
+
+} // namespace
+
+caf::behavior config_watcher_actor(self_ptr self, std::string path, collector_config current,
+                                   caf::actor root) {
+  auto& st = self->state;
+  st.path = std::move(path);
+  st.root = std::move(root);
+  st.current = std::move(current);
+  std::string problem;
+  if (auto content = read_content(st.path, problem))
+    st.seen_content = *content;
+  st.waiter = std::make_unique<change_waiter>(st.path, true);
+  self->send(self, watch_atom::value);
+  return {
+    [self](watch_atom) { watch(self); },
+    [self](reload_atom) {
+      log_info(self->state.name, "reload requested (SIGHUP)");
+      reload(self, true);
+    },
+  };
+}
+
+} // namespace logcatch

@@ -1,0 +1,167 @@
+// Hot reload, end to end: a real `logcatch run`, its config edited on disk.
+
+#include <catch2/catch.hpp>
+#include <csignal>
+#include <cstdio>
+
+#include "bench/workload/delivery_verifier.hpp"
+#include "process_support.hpp"
+
+using namespace logcatch;
+using namespace logcatch::test;
+
+namespace {
+
+bool contains(const std::string& text, const std::string& part) {
+  return text.find(part) != std::string::npos;
+}
+
+std::string lines(const std::string& stream, uint64_t from, uint64_t to) {
+  std::string text;
+  for (auto i = from; i < to; ++i)
+    text += stream + " " + std::to_string(i) + " x\n";
+  return text;
+}
+
+/// A running collector on DIR/config.yaml writing to DIR/out.log.
+struct reload_fixture {
+  temp_dir dir;
+  std::string config = dir / "config.yaml";
+  std::string out = dir / "out.log";
+  std::unique_ptr<child_process> child;
+
+  void write_config(const std::string& logs_section) {
+    // Written in place: truncate and write, as `echo > file` does.
+    write_file(config, logs_section + "sink:\n  type: file\n  path: out.log\n", false);
+  }
+
+  void start(const std::string& logs_section) {
+    write_config(logs_section);
+    child = std::make_unique<child_process>(
+      std::vector<std::string>{LOGCATCH_BINARY, "run", "--config", config}, dir.path());
+    REQUIRE(eventually([&] { return contains(child->err(), "collecting"); }));
+  }
+
+  std::size_t count(const std::string& part) const {
+    auto text = child->err();
+    std::size_t n = 0;
+    for (auto at = text.find(part); at != std::string::npos; at = text.find(part, at + 1))
+      ++n;
+    return n;
+  }
+
+  bool delivered(const std::string& stream, uint64_t n) const {
+    delivery_verifier v;
+    v.on_text(read_file(out));
+    return v.unique(stream) >= n;
+  }
+
+  void require_clean(const std::map<std::string, uint64_t>& expected) {
+    delivery_verifier v;
+    v.on_text(read_file(out));
+    auto reports = v.report(expected);
+    for (auto& r : reports) {
+      INFO(r.stream << ": written " << r.written << " unique " << r.unique << " dup "
+                    << r.duplicated << " lost " << r.lost);
+      CHECK(r.lost == 0);
+      CHECK(r.duplicated == 0);
+      CHECK(r.out_of_order == 0);
+    }
+    CHECK(v.malformed() == 0);
+  }
+
+  void stop() {
+    child->signal(SIGTERM);
+    CHECK(child->wait() == 0);
+  }
+};
+
+} // namespace
+
+TEST_CASE("reload adds, updates and removes keys, and a re-added key resumes") {
+  reload_fixture f;
+  write_file(f.dir / "a.log", lines("a", 0, 10));
+  f.start("logs:\n  a: a.log\n");
+  REQUIRE(eventually([&] { return f.delivered("a", 10); }));
+
+  // add
+  write_file(f.dir / "b.log", lines("b", 0, 5));
+  f.write_config("logs:\n  a: a.log\n  b: b.log\n");
+  REQUIRE(eventually([&] { return f.delivered("b", 5); }));
+  CHECK(eventually([&] { return contains(f.child->err(), "reload applied: added b"); }));
+
+  // update an option: the tailer restarts where delivery ended
+  write_file(f.dir / "a.log", lines("a", 10, 20));
+  f.write_config("logs:\n  a: { path: a.log, max_line_bytes: 4096 }\n  b: b.log\n");
+  CHECK(eventually([&] {
+    return contains(f.child->err(), "reload applied: updated a (max_line_bytes)");
+  }));
+  write_file(f.dir / "a.log", lines("a", 20, 30));
+  REQUIRE(eventually([&] { return f.delivered("a", 30); }));
+
+  // remove b, write to it while it is gone, then add it again: it resumes
+  f.write_config("logs:\n  a: { path: a.log, max_line_bytes: 4096 }\n");
+  REQUIRE(eventually([&] { return contains(f.child->err(), "key b removed"); }));
+  write_file(f.dir / "b.log", lines("b", 5, 15));
+  f.write_config("logs:\n  a: { path: a.log, max_line_bytes: 4096 }\n  b: b.log\n");
+  REQUIRE(eventually([&] { return f.delivered("b", 15); }));
+
+  // update the path: the key follows the new file
+  write_file(f.dir / "a2.log", lines("a2", 0, 7));
+  f.write_config("logs:\n  a: a2.log\n  b: b.log\n");
+  REQUIRE(eventually([&] { return f.delivered("a2", 7); }));
+  f.stop();
+  f.require_clean({{"a", 30}, {"b", 15}, {"a2", 7}});
+}
+
+TEST_CASE("an invalid config is rejected with FILE:LINE:COL and the running one stays in force") {
+  reload_fixture f;
+  f.start("logs:\n  a: a.log\n");
+  f.write_config("logs:\n  a: a.log\n  b: [oops\n");
+  REQUIRE(eventually([&] { return contains(f.child->err(), "reload rejected: " + f.config + ":"); }));
+  f.write_config("logs:\n  a: a.log\n  b: {paht: b.log}\n");
+  REQUIRE(eventually([&] { return f.count("reload rejected") == 2; }));
+  CHECK(contains(f.child->err(), f.config + ":3:7: unknown key 'paht'"));
+  write_file(f.dir / "a.log", lines("a", 0, 3));
+  REQUIRE(eventually([&] { return f.delivered("a", 3); }));
+  // The next valid edit applies.
+  write_file(f.dir / "c.log", lines("c", 0, 2));
+  f.write_config("logs:\n  a: a.log\n  c: c.log\n");
+  REQUIRE(eventually([&] { return f.delivered("c", 2); }));
+  f.stop();
+  f.require_clean({{"a", 3}, {"c", 2}});
+}
+
+TEST_CASE("an editor's save by rename and a deleted, re-created config are both applied") {
+  reload_fixture f;
+  f.start("logs:\n  a: a.log\n");
+  // write-to-temp-and-rename, as vim and most editors save
+  write_file(f.dir / ".config.yaml.swp",
+             "logs:\n  a: a.log\n  b: b.log\nsink:\n  type: file\n  path: out.log\n", false);
+  REQUIRE(std::rename((f.dir / ".config.yaml.swp").c_str(), f.config.c_str()) == 0);
+  write_file(f.dir / "b.log", lines("b", 0, 4));
+  REQUIRE(eventually([&] { return f.delivered("b", 4); }));
+
+  REQUIRE(std::remove(f.config.c_str()) == 0);
+  REQUIRE(eventually([&] { return contains(f.child->err(), "cannot read the config"); }));
+  write_file(f.dir / "a.log", lines("a", 0, 2)); // still collecting meanwhile
+  REQUIRE(eventually([&] { return f.delivered("a", 2); }));
+  write_file(f.dir / "c.log", lines("c", 0, 3));
+  f.write_config("logs:\n  a: a.log\n  b: b.log\n  c: c.log\n");
+  REQUIRE(eventually([&] { return f.delivered("c", 3); }));
+  f.stop();
+  f.require_clean({{"a", 2}, {"b", 4}, {"c", 3}});
+}
+
+TEST_CASE("SIGHUP reads the config at once and logs the outcome in one line") {
+  reload_fixture f;
+  f.start("logs:\n  a: a.log\n");
+  f.child->signal(SIGHUP);
+  REQUIRE(eventually([&] { return contains(f.child->err(), "reload applied: no changes"); }));
+  CHECK(contains(f.child->err(), "reload requested (SIGHUP)"));
+  write_file(f.dir / "b.log", lines("b", 0, 1));
+  f.write_config("logs:\n  a: a.log\n  b: b.log\n");
+  f.child->signal(SIGHUP);
+  REQUIRE(eventually([&] { return f.delivered("b", 1); }));
+  f.stop();
+}
