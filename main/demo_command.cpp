@@ -3,6 +3,8 @@
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
+#include <fstream>
+#include <map>
 #include <iostream>
 #include <memory>
 #include <thread>
@@ -12,6 +14,7 @@
 #include "actors/messages.hpp"
 #include "actors/self_log.hpp"
 #include "bench/workload/delivery_verifier.hpp"
+#include "config/config_loader.hpp"
 #include "bench/workload/numbered_writer.hpp"
 #include "main/commands.hpp"
 #include "main/signals.hpp"
@@ -24,24 +27,31 @@ constexpr double demo_lines_per_second = 200;
 constexpr uint64_t demo_rotate_every = 1000;
 constexpr uint64_t demo_crash_every = 300;
 
-/// The seed scenario: logdir1..3 under `dir`, logdir3's tailer panics every
-/// few hundred lines, lines go to stdout.
-collector_config demo_config(const std::string& dir) {
-  collector_config cfg;
-  cfg.source_file = "<demo>";
-  for (int i = 1; i <= 3; ++i) {
-    log_config log;
-    log.key = "logdir" + std::to_string(i);
-    log.path = dir + "/" + log.key + "/log.txt";
-    if (i == 3)
-      log.fault.crash_every_lines = demo_crash_every;
-    cfg.logs.push_back(log);
+/// The seed scenario's config: logdir1..3 under `dir` (logdir4 is added
+/// later), logdir3's tailer panics every few hundred lines, lines go to stdout.
+std::string demo_yaml(bool with_logdir2, bool with_logdir4) {
+  std::string yaml = "# written by `logcatch demo`; edited live while it runs\nlogs:\n";
+  yaml += "  logdir1: logdir1/log.txt\n";
+  if (with_logdir2)
+    yaml += "  logdir2: logdir2/log.txt\n";
+  yaml += "  logdir3:\n    path: logdir3/log.txt\n    fault:\n      crash_every_lines: " +
+          std::to_string(demo_crash_every) + "\n";
+  if (with_logdir4)
+    yaml += "  logdir4: logdir4/log.txt\n";
+  // The crashes are on purpose: never "failing", and quick to come back.
+  yaml += "sink:\n  type: stdout\nsupervision:\n  max_restarts: 1000\n"
+          "  backoff: { initial: 10ms, max: 1s, reset_after: 1s }\n";
+  return yaml;
+}
+
+/// Replaces the config the way an editor saves: write a temporary file, rename it over.
+void save_config(const std::string& path, const std::string& yaml) {
+  auto tmp = path + ".tmp";
+  {
+    std::ofstream out(tmp, std::ios::trunc);
+    out << yaml;
   }
-  cfg.sink.type = sink_type::stdout_sink;
-  cfg.supervision.max_restarts = 1000; // the crashes are on purpose
-  cfg.supervision.backoff_max = millis{1000};
-  cfg.supervision.reset_after = millis{1000};
-  return cfg;
+  std::filesystem::rename(tmp, path);
 }
 
 void print_summary(int seconds, const std::vector<delivery_verifier::stream_report>& reports,
@@ -88,55 +98,79 @@ int demo_command(int seconds, bool keep_files) {
     return 1;
   }
   std::string dir = dir_template;
-  auto cfg = demo_config(dir);
-  for (auto& log : cfg.logs)
-    std::filesystem::create_directories(std::filesystem::path(log.path).parent_path());
+  for (int i = 1; i <= 4; ++i)
+    std::filesystem::create_directories(dir + "/logdir" + std::to_string(i));
+  auto config_path = dir + "/logcatch.yaml";
+  save_config(config_path, demo_yaml(true, false));
+  auto cfg = load_config_file(config_path);
   configure_self_log(cfg);
-  log_info("demo", "writing to " + dir + (keep_files ? " (kept)" : " (removed at the end)"));
+  log_info("demo", "writing to " + dir + (keep_files ? " (kept)" : " (removed at the end)") +
+                     "; the config is edited live: logdir4 is added after a third of the time, "
+                     "logdir2 removed after two thirds");
 
   delivery_verifier verifier;
   int exit_code = 1;
   {
-    collector running{cfg, [&verifier](const line_batch& batch, std::size_t first_line) {
+    collector running{cfg,
+                      [&verifier](const line_batch& batch, std::size_t first_line) {
                         uint32_t begin = first_line == 0 ? 0 : batch.ends[first_line - 1];
                         for (std::size_t i = first_line; i < batch.ends.size(); ++i) {
                           verifier.on_line(batch.data.data() + begin, batch.ends[i] - begin - 1);
                           begin = batch.ends[i];
                         }
-                      }};
-    std::vector<std::unique_ptr<numbered_writer>> writers;
-    for (auto& log : cfg.logs) {
+                      },
+                      config_path};
+    std::map<std::string, std::unique_ptr<numbered_writer>> writers;
+    for (int i = 1; i <= 4; ++i) {
       numbered_writer::options w;
-      w.path = log.path;
-      w.stream = log.key;
+      w.stream = "logdir" + std::to_string(i);
+      w.path = dir + "/" + w.stream + "/log.txt";
       w.lines_per_second = demo_lines_per_second;
       w.rotate_every = demo_rotate_every;
-      writers.push_back(std::make_unique<numbered_writer>(w));
-      writers.back()->start();
+      writers[w.stream] = std::make_unique<numbered_writer>(w);
+      writers[w.stream]->start(); // logdir4 is written before it is collected: read_from head
     }
-    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(seconds);
-    bool interrupted = false;
-    while (!interrupted && std::chrono::steady_clock::now() < deadline) {
-      int sig = wait_for_signal(std::chrono::milliseconds(200));
+    auto wait_until_delivered = [&](const std::string& stream, std::chrono::seconds limit) {
+      auto deadline = std::chrono::steady_clock::now() + limit;
+      while (verifier.unique(stream) < writers[stream]->written() &&
+             std::chrono::steady_clock::now() < deadline)
+        std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    };
+    auto start = std::chrono::steady_clock::now();
+    auto at = [&](double fraction) {
+      return start + std::chrono::milliseconds(static_cast<long>(seconds * 1000 * fraction));
+    };
+    bool added = false, removed = false, interrupted = false;
+    while (!interrupted && std::chrono::steady_clock::now() < at(1.0)) {
+      int sig = wait_for_signal(std::chrono::milliseconds(100));
       interrupted = sig == SIGINT || sig == SIGTERM;
+      if (!added && std::chrono::steady_clock::now() >= at(1.0 / 3)) {
+        added = true;
+        log_info("demo", "editing the config: adding logdir4");
+        save_config(config_path, demo_yaml(true, true));
+      }
+      if (!removed && std::chrono::steady_clock::now() >= at(2.0 / 3)) {
+        removed = true;
+        // A removed key delivers what it has read: stop its writer first and
+        // let it catch up, so every line written to it is expected.
+        writers["logdir2"]->stop();
+        wait_until_delivered("logdir2", std::chrono::seconds(30));
+        log_info("demo", "editing the config: removing logdir2");
+        save_config(config_path, demo_yaml(false, true));
+      }
     }
     std::map<std::string, uint64_t> written;
-    for (auto& w : writers) {
+    for (auto& [stream, w] : writers) {
       w->stop();
-      written[w->opts().stream] = w->written();
+      if (!added && stream == "logdir4")
+        continue; // never collected (interrupted early)
+      written[stream] = w->written();
       if (auto err = w->error(); !err.empty())
         log_error("demo", "writer failed: " + err);
     }
     log_info("demo", "writers stopped; waiting for the collector to deliver every line");
-    auto drain_deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
-    auto all_delivered = [&] {
-      for (auto& [stream, count] : written)
-        if (verifier.unique(stream) < count)
-          return false;
-      return true;
-    };
-    while (!all_delivered() && std::chrono::steady_clock::now() < drain_deadline)
-      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    for (auto& [stream, count] : written)
+      wait_until_delivered(stream, std::chrono::seconds(30));
     running.stop();
     auto reports = verifier.report(written);
     print_summary(seconds, reports, running.stats(), verifier.malformed());

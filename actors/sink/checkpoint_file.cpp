@@ -419,6 +419,7 @@ void checkpoint_file::save(const sink_checkpoint& state) {
   if (fd < 0)
     throw_errno(errno, tmp + ": cannot create state file");
 
+  // Closes and removes PATH.tmp, then throws; PATH is not touched.
   auto abandon = [&](int err, const std::string& what) {
     if (fd >= 0)
       ::close(fd);

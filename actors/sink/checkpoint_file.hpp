@@ -14,9 +14,9 @@
 //
 // Numbers are decimal (UPDATED_MS may be negative). LENGTH is "-" for a sink
 // without a length (stdout). Strings are percent-encoded: '%', every byte
-// below 0x21 and 0x7F become %XX (uppercase hex); the empty string is "-" and
-// the string "-" is "%2D". The trailer is the CRC-32 (IEEE) of every byte
-// before it, as 8 uppercase hex digits, and ends the file with a newline.
+// below 0x21 and 0x7F become %XX (uppercase hex only); the empty string is
+// "-" and the string "-" is "%2D". The trailer is the CRC-32 (IEEE) of every
+// byte before it, as 8 uppercase hex digits, and ends the file with a newline.
 
 #include <cstdint>
 #include <optional>

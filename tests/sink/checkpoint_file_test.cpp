@@ -71,7 +71,10 @@ std::string decode_error(const std::string& text) {
   return "";
 }
 
-std::string file_record_text(const std::string& fields) { return "logcatch-state 1\nsink 0 out\nfile " + fields + "\n"; }
+/// A header, a sink record and one file record made of `fields`.
+std::string file_record_text(const std::string& fields) {
+  return "logcatch-state 1\nsink 0 out\nfile " + fields + "\n";
+}
 
 bool exists(const std::string& path) {
   struct stat st {};
@@ -112,7 +115,8 @@ TEST_CASE("keys and paths holding any byte round-trip") {
   s.files.push_back(record("%", 4, 4, "%2D"));
   s.files.push_back(record(" ", 5, 5, "  lead and trail  "));
   s.files.push_back(record("журнал ☃", 6, 6, "/var/log/ünïcødé/日志.log"));
-  s.files.push_back(record(std::string(255, 'k'), 7, 7, "/logs/" + std::string(255, 'n') + "/" + std::string(255, 'f')));
+  auto long_path = "/logs/" + std::string(255, 'n') + "/" + std::string(255, 'f');
+  s.files.push_back(record(std::string(255, 'k'), 7, 7, long_path));
   s.files.push_back(record("\r\n\t\x7f\x01", 8, 8, "/x\r\n\x1b[31m"));
   CHECK(round_trip(s) == s);
 }
@@ -209,7 +213,8 @@ TEST_CASE("a wrong or missing header is rejected") {
   CHECK(decode_error(with_trailer("\nsink - -\n")) == "src:1: not a logcatch state file (bad header)");
   CHECK(decode_error(with_trailer("sink - -\n")) == "src:1: not a logcatch state file (bad header)");
   CHECK(decode_error(with_trailer("logcatch-state  1\nsink - -\n")) == "src:1: not a logcatch state file (bad header)");
-  CHECK(decode_error(with_trailer("logcatch-state 1 x\nsink - -\n")) == "src:1: not a logcatch state file (bad header)");
+  CHECK(decode_error(with_trailer("logcatch-state 1 x\nsink - -\n")) ==
+        "src:1: not a logcatch state file (bad header)");
   CHECK(decode_error(with_trailer("LOGCATCH-STATE 1\nsink - -\n")) == "src:1: not a logcatch state file (bad header)");
 }
 
@@ -311,7 +316,8 @@ TEST_CASE("a missing or repeated sink record is rejected") {
 TEST_CASE("a missing or malformed checksum trailer is rejected") {
   CHECK(decode_error("logcatch-state 1\nsink - -\n") == "src: missing checksum trailer (file is truncated)");
   CHECK(decode_error("logcatch-state 1\n") == "src: missing checksum trailer (file is truncated)");
-  CHECK(decode_error("logcatch-state 1\nsink - -\ncrc32 DC31CE11") == "src: missing checksum trailer (file is truncated)");
+  CHECK(decode_error("logcatch-state 1\nsink - -\ncrc32 DC31CE11") ==
+        "src: missing checksum trailer (file is truncated)");
   const std::string bad_trailer = "bad checksum trailer: expected 'crc32' and 8 uppercase hex digits";
   CHECK(decode_error("logcatch-state 1\nsink - -\ncrc32 dc31ce11\n") == "src:3: " + bad_trailer);
   CHECK(decode_error("logcatch-state 1\nsink - -\ncrc32 C31CE11\n") == "src:3: " + bad_trailer);
@@ -491,6 +497,26 @@ TEST_CASE("a folder at the state path is reported and moved aside") {
   CHECK(r.problem.find(path + ": state file is not a regular file") == 0);
   REQUIRE_FALSE(r.moved_to.empty());
   CHECK(read_file(r.moved_to + "/inside") == "kept");
+  CHECK_FALSE(exists(path));
+}
+
+TEST_CASE("an unreadable state file is reported and moved aside") {
+  if (::geteuid() == 0) {
+    // Root reads through file permissions; the folder case covers the path.
+    SUCCEED("skipped: running as root");
+    return;
+  }
+  temp_dir dir;
+  auto path = dir / "logcatch.state";
+  checkpoint_file{path}.save(sample());
+  ::chmod(path.c_str(), 0);
+
+  auto r = checkpoint_file{path}.load();
+  CHECK_FALSE(r.state.has_value());
+  CHECK(r.problem == path + ": cannot open state file: Permission denied; moved aside to " + r.moved_to);
+  REQUIRE_FALSE(r.moved_to.empty());
+  ::chmod(r.moved_to.c_str(), 0644);
+  CHECK(read_file(r.moved_to) == encode_checkpoint(sample()));
   CHECK_FALSE(exists(path));
 }
 
