@@ -163,8 +163,8 @@ public:
       fail(doc, "top level must be a map, got " + describe(doc));
     const entry* first_logs_section = nullptr;
     auto entries = entries_of(doc, "at top level",
-                              {"logs", "sink", "supervision", "log", "configpath", "collectlogs",
-                               "catsyslog"});
+                              {"logs", "sink", "supervision", "log", "state_dir", "configpath",
+                               "collectlogs", "catsyslog"});
     for (const auto& e : entries) {
       if (e.key == "logs" || e.key == "configpath" || e.key == "collectlogs") {
         if (first_logs_section == nullptr)
@@ -179,6 +179,8 @@ public:
         read_sink(e);
       } else if (e.key == "supervision") {
         read_supervision(e);
+      } else if (e.key == "state_dir") {
+        config_.state_dir = path_of(e, path_kind::folder);
       } else {
         read_self_log(e);
       }
@@ -187,6 +189,8 @@ public:
       fail(first_logs_section != nullptr ? first_logs_section->key_node : doc,
            "no logs to collect: add a 'logs' section");
     check_paths_are_distinct();
+    if (config_.state_dir.empty())
+      config_.state_dir = base_dir_.string(); // next to the config
     return std::move(config_);
   }
 
@@ -401,7 +405,7 @@ private:
     bool has_path = false;
     for (const auto& e : entries_of(section.value, where,
                                     {"path", "read_from", "max_line_bytes", "max_inflight_bytes",
-                                     "poll_interval", "fault"})) {
+                                     "poll_interval", "fingerprint_bytes", "fault"})) {
       if (e.key == "path") {
         log.path = path_of(e, path_kind::file);
         has_path = true;
@@ -419,6 +423,11 @@ private:
         log.poll_interval = duration_of(e);
         if (log.poll_interval < millis{1})
           out_of_range(e, "at least 1ms");
+      } else if (e.key == "fingerprint_bytes") {
+        auto n = size_of(e);
+        if (n > std::size_t{1} << 20)
+          out_of_range(e, "from 0 (inode only) to 1MiB");
+        log.fingerprint_bytes = static_cast<uint32_t>(n);
       } else {
         read_log_fault(e, where, log.fault);
       }

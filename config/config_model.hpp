@@ -36,6 +36,10 @@ struct log_config {
   std::size_t max_inflight_bytes = 8 * 1024 * 1024;
   /// Stat-poll interval: the fallback when inotify says nothing (or is unavailable).
   millis poll_interval{250};
+  /// A file is identified by a hash of its first fingerprint_bytes bytes once
+  /// it is that long (so a renamed or copied file is recognized), by (device,
+  /// inode) before; 0 = by inode only.
+  uint32_t fingerprint_bytes = 1024;
   fault_config fault;
   int line = 0;   ///< 1-based line in the config file where the key is declared
   int column = 0; ///< and its 1-based column
@@ -75,6 +79,9 @@ struct collector_config {
   sink_config sink;
   supervision_config supervision;
   self_log_config log;
+  /// Folder of the state file (checkpoints); the loader defaults it to the
+  /// config file's folder. Empty: no state file (nothing survives a restart).
+  std::string state_dir;
 };
 
 } // namespace logcatch

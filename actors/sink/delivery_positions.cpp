@@ -8,7 +8,7 @@ batch_check delivery_positions::check(const line_batch& batch) const {
   if (batch.restart || i == by_key_.end() || !i->second.known)
     return result;
   const auto& pos = i->second;
-  if (batch.file != pos.file) {
+  if (!same_file(batch.file, pos.file)) {
     result.note = "file changed without a restart marker";
     return result;
   }
@@ -29,7 +29,7 @@ batch_check delivery_positions::check(const line_batch& batch) const {
 
 void delivery_positions::commit(const line_batch& batch) {
   auto& pos = by_key_[batch.key];
-  bool same_reading = !batch.restart && pos.known && pos.file == batch.file;
+  bool same_reading = !batch.restart && pos.known && same_file(pos.file, batch.file);
   if (same_reading && batch.end_offset <= pos.offset)
     return; // never move back within one reading
   pos.known = true;

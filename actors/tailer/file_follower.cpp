@@ -66,13 +66,68 @@ void file_follower::close_file() {
   fd_ = -1;
 }
 
+file_identity file_follower::identity_at(uint64_t offset) {
+  auto len = static_cast<uint32_t>(std::min<uint64_t>(offset, opts_.fingerprint_bytes));
+  if (len != hashed_len_ && fd_ >= 0) {
+    if (auto hash = prefix_hash_of(fd_, len)) {
+      hashed_len_ = len;
+      hashed_hash_ = *hash;
+    }
+  }
+  file_identity id = id_;
+  id.prefix_len = hashed_len_;
+  id.prefix_hash = hashed_hash_;
+  return id;
+}
+
+bool file_follower::prefix_changed() {
+  if (hashed_len_ == 0)
+    return false;
+  auto now = prefix_hash_of(fd_, hashed_len_);
+  return !now || *now != hashed_hash_;
+}
+
+bool file_follower::adopt(int fd, const std::string& path, const file_identity& id) {
+  close_file();
+  fd_ = fd;
+  id_ = file_identity{id.device, id.inode, 0, 0};
+  open_path_ = path;
+  hashed_len_ = 0;
+  hashed_hash_ = 0;
+  return true;
+}
+
+bool file_follower::switch_to_copy() {
+  // Only a full fingerprint identifies content; a shorter prefix is too weak.
+  if (hashed_len_ < opts_.fingerprint_bytes || opts_.fingerprint_bytes == 0)
+    return false;
+  auto copy = find_by_content(folder_of(opts_.path), hashed_len_, hashed_hash_, offset_, id_);
+  if (!copy)
+    return false;
+  int fd = ::open(copy->c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0)
+    return false;
+  auto hash = prefix_hash_of(fd, hashed_len_);
+  if (!hash || *hash != hashed_hash_) { // replaced between the search and the open
+    ::close(fd);
+    return false;
+  }
+  auto len = hashed_len_;
+  adopt(fd, *copy, stat_fd(fd).id);
+  hashed_len_ = len;
+  hashed_hash_ = *hash;
+  resumed_ = true;
+  ::lseek(fd_, static_cast<off_t>(offset_), SEEK_SET);
+  return true;
+}
+
 void file_follower::begin_batch(line_batch& out) {
-  out.file = id_;
   out.path = open_path_;
   out.restart = pending_restart_;
   pending_restart_ = false;
   out.start_offset = offset_ - splitter_.held_bytes();
   out.end_offset = out.start_offset;
+  out.file = identity_at(out.start_offset);
 }
 
 follow_status file_follower::step(line_batch& out, std::size_t budget) {
@@ -90,21 +145,34 @@ follow_status file_follower::step(line_batch& out, std::size_t budget) {
     splitter_.feed(buffer_.get(), static_cast<std::size_t>(n), out);
     offset_ += static_cast<uint64_t>(n);
     out.end_offset = offset_ - splitter_.held_bytes();
+    out.file = identity_at(out.end_offset);
     return follow_status::progress;
   }
-  auto change = classify_file_change(stat_fd(fd_), offset_, stat_path(opts_.path));
+  auto change =
+    classify_file_change(stat_fd(fd_), offset_, stat_path(opts_.path), prefix_changed());
   switch (change) {
     case file_change::none:
       return follow_status::at_end;
-    case file_change::truncated:
+    case file_change::truncated: {
       ++truncations_;
+      auto was = open_path_;
+      if (switch_to_copy()) {
+        // Same content, same offset: the reading goes on in the copy (no
+        // restart marker); the path is read from 0 once the copy is done.
+        notice(true, was + ": truncated at offset " + std::to_string(offset_) +
+                       " after being copied to " + open_path_ + "; reading the rest there");
+        return follow_status::progress;
+      }
       notice(true, open_path_ + ": truncated at offset " + std::to_string(offset_) +
                      "; reading it again from 0");
       ::lseek(fd_, 0, SEEK_SET);
       offset_ = 0;
+      hashed_len_ = 0;
+      hashed_hash_ = 0;
       splitter_.reset();
       pending_restart_ = true;
       return follow_status::progress;
+    }
     case file_change::rotated:
     case file_change::deleted:
       break;
@@ -116,6 +184,7 @@ follow_status file_follower::step(line_batch& out, std::size_t budget) {
     splitter_.feed(buffer_.get(), static_cast<std::size_t>(n), out);
     offset_ += static_cast<uint64_t>(n);
     out.end_offset = offset_ - splitter_.held_bytes();
+    out.file = identity_at(out.end_offset);
     return follow_status::progress;
   }
   if (change == file_change::rotated && !resumed_ && on_rotation)
@@ -123,6 +192,7 @@ follow_status file_follower::step(line_batch& out, std::size_t budget) {
   // The old file will not grow any more: its unterminated last line is a line.
   splitter_.flush(out);
   out.end_offset = offset_;
+  out.file = identity_at(out.end_offset);
   if (change == file_change::rotated) {
     ++rotations_;
     notice(false, open_path_ + " rotated after " + std::to_string(offset_) +
@@ -149,34 +219,51 @@ bool file_follower::open_next() {
 }
 
 bool file_follower::open_resumed(const resume_position& at) {
-  std::string candidate;
-  auto here = stat_path(opts_.path);
-  if (here.exists && here.id == at.file) {
-    candidate = opts_.path;
-  } else if (auto found = find_by_identity(folder_of(opts_.path), at.file)) {
-    candidate = *found;
-  } else {
-    auto hint = stat_path(at.path);
-    if (!hint.exists || hint.id != at.file)
+  // By inode first (a rename keeps it), checking the content prefix so a
+  // reused inode is not mistaken for the file; then, for a fingerprinted
+  // file, by content (a copy, e.g. made by copytruncate while we were down).
+  auto content_matches = [&](int fd) {
+    if (at.file.prefix_len == 0)
+      return true;
+    auto hash = prefix_hash_of(fd, at.file.prefix_len);
+    return hash && *hash == at.file.prefix_hash;
+  };
+  auto try_open = [&](const std::string& candidate, bool by_inode) -> bool {
+    int fd = ::open(candidate.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
       return false;
-    candidate = at.path;
+    auto st = stat_fd(fd);
+    if ((by_inode && st.id != at.file) || !content_matches(fd)) {
+      ::close(fd);
+      return false;
+    }
+    adopt(fd, candidate, st.id);
+    return true;
+  };
+  bool found = false;
+  auto here = stat_path(opts_.path);
+  if (here.exists && here.id == at.file)
+    found = try_open(opts_.path, true);
+  if (!found)
+    if (auto by_inode = find_by_identity(folder_of(opts_.path), at.file))
+      found = try_open(*by_inode, true);
+  if (!found && at.path != opts_.path) {
+    auto hint = stat_path(at.path);
+    if (hint.exists && hint.id == at.file)
+      found = try_open(at.path, true);
   }
-  int fd = ::open(candidate.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0)
+  if (!found && at.file.prefix_len >= opts_.fingerprint_bytes && opts_.fingerprint_bytes > 0)
+    if (auto by_content = find_by_content(folder_of(opts_.path), at.file.prefix_len,
+                                          at.file.prefix_hash, at.offset, file_identity{}))
+      found = try_open(*by_content, false);
+  if (!found)
     return false;
-  auto st = stat_fd(fd);
-  if (st.id != at.file) { // renamed again between stat and open
-    ::close(fd);
-    return false;
-  }
-  fd_ = fd;
-  id_ = at.file;
-  open_path_ = candidate;
   resumed_ = true;
   pending_restart_ = true;
-  if (st.size < at.offset) {
+  auto size = stat_fd(fd_).size;
+  if (size < at.offset) {
     ++truncations_;
-    notice(true, candidate + " is shorter (" + std::to_string(st.size) +
+    notice(true, open_path_ + " is shorter (" + std::to_string(size) +
                    " bytes) than the delivered offset " + std::to_string(at.offset) +
                    ": truncated meanwhile, reading it from 0");
     offset_ = 0;
@@ -184,7 +271,7 @@ bool file_follower::open_resumed(const resume_position& at) {
     offset_ = at.offset;
   }
   ::lseek(fd_, static_cast<off_t>(offset_), SEEK_SET);
-  notice(false, "resumed " + candidate + " at offset " + std::to_string(offset_));
+  notice(false, "resumed " + open_path_ + " at offset " + std::to_string(offset_));
   return true;
 }
 
@@ -208,9 +295,7 @@ bool file_follower::open_path_now() {
     return false;
   }
   auto opened = stat_fd(fd);
-  fd_ = fd;
-  id_ = opened.id;
-  open_path_ = opts_.path;
+  adopt(fd, opts_.path, opened.id);
   resumed_ = false;
   pending_restart_ = true;
   offset_ = (first_open_ && opts_.start == read_from::tail) ? opened.size : 0;

@@ -38,8 +38,11 @@ struct follower_notice {
 /// Follows one path like `tail -F`, without threads or CAF: each step() reads
 /// one block and appends the complete lines to a batch. Waits for a missing
 /// file, reads a rotated file to its end before opening the new one at the
-/// path, starts again at 0 after a truncation, and can resume at a delivered
-/// position even when that file has been renamed within its folder since.
+/// path, and can resume at a delivered position even when that file has been
+/// renamed (same inode) or copied (same first fingerprint_bytes) within its
+/// folder since. A truncated file whose content was copied first (logrotate's
+/// copytruncate) is read on from the copy, then from 0; without a copy it is
+/// read again from 0.
 class file_follower {
 public:
   struct options {
@@ -47,6 +50,8 @@ public:
     read_from start = read_from::head;
     std::size_t max_line_bytes = 1024 * 1024;
     std::size_t read_block = 256 * 1024;
+    /// Bytes at a file's start that identify it by content (fingerprint).
+    uint32_t fingerprint_bytes = 1024;
   };
 
   file_follower(options opts, std::optional<resume_position> resume);
@@ -64,6 +69,9 @@ public:
 
   bool has_file() const { return fd_ >= 0; }
   const std::string& open_path() const { return open_path_; }
+  /// The open file's identity, with a content hash of its first
+  /// min(offset, fingerprint_bytes) bytes.
+  file_identity identity_at(uint64_t offset);
   const file_identity& open_file() const { return id_; }
   uint64_t rotations() const { return rotations_; }
   uint64_t truncations() const { return truncations_; }
@@ -80,6 +88,9 @@ private:
   void problem(const std::string& text);
   void notice(bool warning, std::string text);
   void begin_batch(line_batch& out);
+  bool prefix_changed();
+  bool switch_to_copy();
+  bool adopt(int fd, const std::string& path, const file_identity& id);
 
   options opts_;
   std::optional<resume_position> resume_;
@@ -89,6 +100,8 @@ private:
   file_identity id_;
   std::string open_path_;
   uint64_t offset_ = 0;           // read offset in the open file
+  uint32_t hashed_len_ = 0;       // content hash of the open file's first hashed_len_ bytes
+  uint64_t hashed_hash_ = 0;
   bool first_open_ = true;        // read_from applies only to the very first file
   bool resumed_ = false;          // the open file was found by identity
   bool pending_restart_ = false;  // the next batch starts a new reading

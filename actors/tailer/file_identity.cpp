@@ -2,10 +2,42 @@
 
 #include <cerrno>
 #include <dirent.h>
+#include <fcntl.h>
 #include <memory>
+#include <unistd.h>
+#include <vector>
 #include <sys/stat.h>
 
 namespace logcatch {
+
+bool same_file(const file_identity& a, const file_identity& b) {
+  if (a.prefix_len > 0 && a.prefix_len == b.prefix_len)
+    return a.prefix_hash == b.prefix_hash;
+  return a.device == b.device && a.inode == b.inode;
+}
+
+uint64_t hash_bytes(const char* data, std::size_t n) {
+  uint64_t h = 1469598103934665603ull;
+  for (std::size_t i = 0; i < n; ++i) {
+    h ^= static_cast<unsigned char>(data[i]);
+    h *= 1099511628211ull;
+  }
+  return h;
+}
+
+std::optional<uint64_t> prefix_hash_of(int fd, uint32_t len) {
+  std::vector<char> buf(len);
+  std::size_t done = 0;
+  while (done < len) {
+    auto n = ::pread(fd, buf.data() + done, len - done, static_cast<off_t>(done));
+    if (n < 0 && errno == EINTR)
+      continue;
+    if (n <= 0)
+      return std::nullopt;
+    done += static_cast<std::size_t>(n);
+  }
+  return hash_bytes(buf.data(), len);
+}
 
 std::string file_identity::to_string() const {
   return "dev " + std::to_string(device) + " ino " + std::to_string(inode);
@@ -40,6 +72,28 @@ path_status stat_fd(int fd) {
   struct stat st {};
   int rc = ::fstat(fd, &st);
   return from_stat(rc, st);
+}
+
+std::optional<std::string> find_by_content(const std::string& folder, uint32_t prefix_len,
+                                           uint64_t prefix_hash, uint64_t min_size,
+                                           const file_identity& except) {
+  std::unique_ptr<DIR, int (*)(DIR*)> dir{::opendir(folder.c_str()), ::closedir};
+  if (!dir)
+    return std::nullopt;
+  while (auto* entry = ::readdir(dir.get())) {
+    std::string candidate = folder + "/" + entry->d_name;
+    auto st = stat_path(candidate);
+    if (!st.exists || !st.regular || st.id == except || st.size < min_size || st.size < prefix_len)
+      continue;
+    int fd = ::open(candidate.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+      continue;
+    auto hash = prefix_hash_of(fd, prefix_len);
+    ::close(fd);
+    if (hash && *hash == prefix_hash)
+      return candidate;
+  }
+  return std::nullopt;
 }
 
 std::optional<std::string> find_by_identity(const std::string& folder, const file_identity& id) {

@@ -3,6 +3,7 @@
 // Which file a tailer is reading, independent of its name: (device, inode).
 // A rename within a folder keeps it, so a rotated file can be found again.
 
+#include <cstddef>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -27,6 +28,17 @@ struct file_identity {
   std::string to_string() const;
 };
 
+/// Whether two identities name the same file. With content hashes over the
+/// same number of bytes, content decides (a renamed or copied file is the same
+/// file; a reused inode with other content is not); otherwise (device, inode).
+bool same_file(const file_identity& a, const file_identity& b);
+
+/// 64-bit FNV-1a: stable across runs and machines, for content fingerprints.
+uint64_t hash_bytes(const char* data, std::size_t n);
+
+/// Hash of the first `len` bytes of an open file, or nothing if it has fewer.
+std::optional<uint64_t> prefix_hash_of(int fd, uint32_t len);
+
 /// What stat() says about a path.
 struct path_status {
   bool exists = false;
@@ -43,5 +55,12 @@ path_status stat_fd(int fd);
 /// Looks in `folder` for a regular file with identity `id` (a rotated file
 /// renamed within its folder). Returns its path, or nothing.
 std::optional<std::string> find_by_identity(const std::string& folder, const file_identity& id);
+
+/// Looks in `folder` for a regular file other than `except` whose first
+/// `prefix_len` bytes hash to `prefix_hash` and that holds at least
+/// `min_size` bytes (a copy made by copytruncate, or a file moved in).
+std::optional<std::string> find_by_content(const std::string& folder, uint32_t prefix_len,
+                                           uint64_t prefix_hash, uint64_t min_size,
+                                           const file_identity& except);
 
 } // namespace logcatch

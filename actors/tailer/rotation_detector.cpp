@@ -3,8 +3,8 @@
 namespace logcatch {
 
 file_change classify_file_change(const path_status& open_file, uint64_t read_offset,
-                                 const path_status& at_path) {
-  if (open_file.size < read_offset)
+                                 const path_status& at_path, bool prefix_changed) {
+  if (open_file.size < read_offset || prefix_changed)
     return file_change::truncated;
   if (at_path.exists && at_path.regular)
     return at_path.id == open_file.id ? file_change::none : file_change::rotated;

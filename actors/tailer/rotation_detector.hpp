@@ -17,9 +17,11 @@ enum class file_change {
 };
 
 /// Classifies a followed file from the open descriptor's state and the path's.
+/// `prefix_changed`: the bytes at the file's start differ from those read
+/// (truncated and written again past the old offset between two looks).
 /// Truncation wins over rotation: the open file's own bytes are what we read.
 file_change classify_file_change(const path_status& open_file, uint64_t read_offset,
-                                 const path_status& at_path);
+                                 const path_status& at_path, bool prefix_changed = false);
 
 const char* to_string(file_change change);
 

@@ -106,6 +106,7 @@ caf::behavior tailer_actor(self_ptr self, log_config cfg, caf::actor sink, caf::
   opts.start = first_start ? cfg.start : read_from::head;
   opts.max_line_bytes = cfg.max_line_bytes;
   opts.read_block = st.read_block;
+  opts.fingerprint_bytes = cfg.fingerprint_bytes;
   st.follower = std::make_unique<file_follower>(opts, std::move(resume));
   if (cfg.fault.crash_on_rotation)
     st.follower->on_rotation = [] {

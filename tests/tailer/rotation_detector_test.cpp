@@ -26,6 +26,10 @@ TEST_CASE("a file shorter than the read offset was truncated") {
   CHECK(classify_file_change(file(42, 10), 100, file(42, 10)) == file_change::truncated);
 }
 
+TEST_CASE("a file whose first bytes changed was truncated and written again") {
+  CHECK(classify_file_change(file(42, 500), 100, file(42, 500), true) == file_change::truncated);
+}
+
 TEST_CASE("truncation wins over rotation") {
   CHECK(classify_file_change(file(42, 0), 100, file(43, 0)) == file_change::truncated);
 }
