@@ -1,6 +1,7 @@
 #include "actors/collector.hpp"
 
 #include <algorithm>
+#include <filesystem>
 #include <thread>
 
 #include "actors/config_watcher/config_watcher_actor.hpp"
@@ -37,10 +38,23 @@ struct collector::impl {
 
 collector::collector(const collector_config& cfg, batch_observer observer,
                      const std::string& config_path) {
-  auto out = std::make_shared<output_writer>(cfg.sink); // throws before any actor exists
+  // Recovery and opening the output throw before any actor exists.
+  sink_options opts;
+  opts.cfg = cfg.sink;
+  if (!cfg.state_dir.empty()) {
+    std::error_code ec;
+    std::filesystem::create_directories(cfg.state_dir, ec);
+    opts.state = std::make_shared<checkpoint_file>(cfg.state_dir + "/logcatch.state");
+    opts.recovery = recover_sink(cfg.sink, *opts.state);
+    for (auto& note : opts.recovery.notes)
+      log_info("sink", note);
+    for (auto& problem : opts.recovery.problems)
+      log_error("sink", problem);
+  }
+  opts.out = std::make_shared<output_writer>(cfg.sink);
+  opts.observer = std::move(observer);
   impl_ = std::make_unique<impl>();
-  impl_->sink =
-    impl_->system.spawn<caf::detached>(sink_actor, cfg.sink, std::move(out), std::move(observer));
+  impl_->sink = impl_->system.spawn<caf::detached>(sink_actor, std::move(opts));
   impl_->root = impl_->system.spawn(root_actor, cfg, impl_->sink);
   if (!config_path.empty())
     impl_->watcher =

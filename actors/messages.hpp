@@ -13,6 +13,7 @@
 //   main   -> root   (stop_atom) => std::vector<key_stats>  graceful stop
 //   main   -> root   (stats_atom) => std::vector<key_stats>
 //   sink   -> self   (retry_atom)                    retry a failed write
+//   sink   -> self   (commit_atom)                   commit output + state file
 //   config_watcher -> root  (key_add_atom, log_config)     start a new key
 //                           (key_update_atom, log_config)  restart a key with new settings
 //                           (key_remove_atom, key)         stop a key (its position is kept)
@@ -42,6 +43,7 @@ using restart_atom = caf::atom_constant<caf::atom("lc_restart")>;
 using stop_atom = caf::atom_constant<caf::atom("lc_stop")>;
 using stats_atom = caf::atom_constant<caf::atom("lc_stats")>;
 using retry_atom = caf::atom_constant<caf::atom("lc_retry")>;
+using commit_atom = caf::atom_constant<caf::atom("lc_commit")>;
 using key_add_atom = caf::atom_constant<caf::atom("lc_kadd")>;
 using key_update_atom = caf::atom_constant<caf::atom("lc_kupdate")>;
 using key_remove_atom = caf::atom_constant<caf::atom("lc_kremove")>;

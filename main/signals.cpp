@@ -23,6 +23,9 @@ void block_signals() {
   auto set = handled_signals();
   pthread_sigmask(SIG_BLOCK, &set, nullptr);
   std::signal(SIGPIPE, SIG_IGN);
+  // A file size limit (ulimit -f) makes write() fail with EFBIG, reported
+  // like a full disk, instead of killing the process.
+  std::signal(SIGXFSZ, SIG_IGN);
 }
 
 int wait_for_signal(std::chrono::milliseconds timeout) {

@@ -21,8 +21,11 @@ class child_process {
 public:
   /// Starts `argv` (argv[0] is the program path) with output into files in `dir`.
   child_process(std::vector<std::string> argv, const std::string& dir) {
-    out_path_ = dir + "/child.stdout";
-    err_path_ = dir + "/child.stderr";
+    // Numbered, so a test that starts several children keeps each one's output.
+    static int counter = 0;
+    auto n = std::to_string(++counter);
+    out_path_ = dir + "/child-" + n + ".stdout";
+    err_path_ = dir + "/child-" + n + ".stderr";
     pid_ = ::fork();
     if (pid_ < 0)
       throw std::runtime_error("fork failed");

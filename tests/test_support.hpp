@@ -24,6 +24,8 @@ public:
     path_ = tmpl;
   }
   ~temp_dir() {
+    if (std::getenv("LOGCATCH_KEEP_TEST_DIRS") != nullptr)
+      return; // for post-mortems
     std::error_code ec;
     std::filesystem::remove_all(path_, ec);
   }

@@ -17,7 +17,7 @@ void start_tailer(self_ptr self, key_entry& entry, std::optional<resume_position
   entry.started = restart_policy::clock::now();
   entry.tailer = self->spawn<caf::detached>(tailer_actor, entry.cfg, st.sink,
                                             caf::actor_cast<caf::actor>(self), entry.incarnation,
-                                            std::move(resume), first_start);
+                                            std::move(resume), first_start, st.sink_files);
   self->monitor(entry.tailer);
   st.key_of.emplace(entry.tailer.address(), entry.cfg.key);
 }
@@ -179,6 +179,8 @@ caf::behavior root_actor(self_ptr self, collector_config cfg, caf::actor sink) {
   auto& st = self->state;
   st.supervision = cfg.supervision;
   st.sink = std::move(sink);
+  if (cfg.sink.type == sink_type::file)
+    st.sink_files.push_back(cfg.sink.path);
   self->set_down_handler([self](caf::down_msg& dm) { on_down(self, dm); });
   for (auto& log : cfg.logs)
     on_add(self, log);
@@ -191,6 +193,8 @@ caf::behavior root_actor(self_ptr self, collector_config cfg, caf::actor sink) {
     [self](key_update_atom, const log_config& cfg) { on_update(self, cfg); },
     [self](key_remove_atom, const std::string& key) { on_remove(self, key); },
     [self](sink_config_atom, const sink_config& cfg) {
+      if (cfg.type == sink_type::file)
+        self->state.sink_files.push_back(cfg.path); // old outputs stay excluded too
       self->send(self->state.sink, sink_config_atom::value, cfg);
     },
     [self](supervision_atom, const supervision_config& cfg) {

@@ -38,6 +38,7 @@ struct root_state {
   std::string name = "root";
   supervision_config supervision;
   caf::actor sink;
+  std::vector<std::string> sink_files; ///< the sink's output: never read as a log
   std::map<std::string, key_entry> keys;
   std::map<caf::actor_addr, std::string> key_of; ///< live tailer -> its key
   bool stopping = false;

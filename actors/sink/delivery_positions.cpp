@@ -38,6 +38,10 @@ void delivery_positions::commit(const line_batch& batch) {
   pos.path = batch.path;
 }
 
+void delivery_positions::restore(const std::string& key, const delivered_position& pos) {
+  by_key_[key] = pos;
+}
+
 delivered_position delivery_positions::get(const std::string& key) const {
   auto i = by_key_.find(key);
   return i == by_key_.end() ? delivered_position{} : i->second;

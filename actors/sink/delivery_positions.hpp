@@ -35,6 +35,10 @@ public:
   /// Records that the batch (as checked) is written.
   void commit(const line_batch& batch);
   delivered_position get(const std::string& key) const;
+  /// Sets a key's position (from the state file at start).
+  void restore(const std::string& key, const delivered_position& pos);
+  /// Every known position, by key (for the state file).
+  const std::map<std::string, delivered_position>& all() const { return by_key_; }
 
 private:
   std::map<std::string, delivered_position> by_key_;

@@ -26,6 +26,16 @@ output_writer::~output_writer() {
     ::close(fd_);
 }
 
+bool output_writer::sync() {
+  if (!owned_)
+    return true;
+  if (::fdatasync(fd_) != 0) {
+    last_error_ = errno;
+    return false;
+  }
+  return true;
+}
+
 std::size_t output_writer::write(const char* data, std::size_t n) {
   std::size_t done = 0;
   while (done < n) {

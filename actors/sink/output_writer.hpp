@@ -20,6 +20,9 @@ public:
   /// fewer than n means an error, whose errno is in last_error().
   std::size_t write(const char* data, std::size_t n);
   int last_error() const { return last_error_; }
+  /// Makes what was written durable (fdatasync) for a file; true for stdout.
+  /// On failure, last_error() has the errno.
+  bool sync();
   const std::string& name() const { return name_; }
 
 private:

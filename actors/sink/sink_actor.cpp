@@ -1,6 +1,8 @@
 #include "actors/sink/sink_actor.hpp"
 
 #include <cstring>
+#include <filesystem>
+#include <system_error>
 #include <thread>
 
 #include "actors/messages.hpp"
@@ -24,9 +26,59 @@ bool try_write(sink_state& st, pending_write& w) {
   return w.written == bytes.size();
 }
 
+int64_t now_ms() {
+  using namespace std::chrono;
+  return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
+}
+
+/// Output first (fdatasync), then the state naming its length: on disk the
+/// state never claims lines the output does not hold.
+void commit(self_ptr self) {
+  auto& st = self->state;
+  if (!st.state || !st.dirty)
+    return;
+  sink_checkpoint cp;
+  cp.has_sink_length = st.cfg.type == sink_type::file;
+  cp.sink_length = st.output_length;
+  cp.sink_path = st.cfg.type == sink_type::file ? st.cfg.path : std::string();
+  auto stamp = now_ms();
+  for (auto& [key, pos] : st.positions.all())
+    if (pos.known)
+      cp.files.push_back(file_checkpoint{key, pos.file, pos.offset, pos.path, stamp});
+  try {
+    if (!st.out->sync())
+      throw std::system_error(st.out->last_error(), std::generic_category(),
+                              st.out->name() + ": cannot sync sink output");
+    st.state->save(cp);
+    st.dirty = false;
+    ++st.commits;
+    if (!st.commit_problem.empty())
+      log_info(st.name, st.state->path() + ": committing again");
+    st.commit_problem.clear();
+  } catch (const std::system_error& e) {
+    ++st.commit_errors;
+    if (st.commit_problem != e.what())
+      log_error(st.name, std::string(e.what()) +
+                           "; the last committed state stays in force, retrying every " +
+                           std::to_string(st.commit_interval.count()) + " ms");
+    st.commit_problem = e.what();
+  }
+}
+
+void schedule_commit(self_ptr self) {
+  auto& st = self->state;
+  st.dirty = true;
+  if (st.state && !st.commit_scheduled) {
+    st.commit_scheduled = true;
+    self->delayed_send(self, st.commit_interval, commit_atom::value);
+  }
+}
+
 void finish(self_ptr self, pending_write& w) {
   auto& st = self->state;
   st.positions.commit(w.batch);
+  st.output_length += w.written;
+  schedule_commit(self);
   auto lines = w.batch.line_count() - w.first_line;
   st.lines_written += lines;
   st.bytes_written += w.written;
@@ -41,6 +93,8 @@ void answer_waiters(self_ptr self) {
   for (auto& [key, promise] : st.waiting_sync)
     promise.deliver(st.positions.get(key));
   st.waiting_sync.clear();
+  if (!st.waiting_drain.empty())
+    commit(self);
   for (auto& promise : st.waiting_drain)
     promise.deliver(caf::ok_atom::value);
   st.waiting_drain.clear();
@@ -108,12 +162,16 @@ sink_state::~sink_state() {
                                                             " batches could not be written"));
 }
 
-caf::behavior sink_actor(self_ptr self, sink_config cfg, std::shared_ptr<output_writer> out,
-                         batch_observer observer) {
+caf::behavior sink_actor(self_ptr self, sink_options opts) {
   auto& st = self->state;
-  st.cfg = std::move(cfg);
-  st.out = std::move(out);
-  st.observer = std::move(observer);
+  st.cfg = std::move(opts.cfg);
+  st.out = std::move(opts.out);
+  st.observer = std::move(opts.observer);
+  st.state = std::move(opts.state);
+  st.commit_interval = opts.commit_interval;
+  st.output_length = opts.recovery.output_length;
+  for (auto& f : opts.recovery.files)
+    st.positions.restore(f.key, delivered_position{true, f.file, f.offset, f.path});
   return {
     [self](line_batch& batch) { on_batch(self, batch); },
     // Both answer only when no failed write is pending, so a restarted tailer
@@ -130,9 +188,10 @@ caf::behavior sink_actor(self_ptr self, sink_config cfg, std::shared_ptr<output_
     [self](drain_atom) {
       auto& st = self->state;
       auto promise = self->make_response_promise();
-      if (st.backlog.empty())
+      if (st.backlog.empty()) {
+        commit(self); // a graceful stop leaves everything committed
         promise.deliver(caf::ok_atom::value);
-      else
+      } else
         st.waiting_drain.push_back(promise);
       return promise;
     },
@@ -142,13 +201,22 @@ caf::behavior sink_actor(self_ptr self, sink_config cfg, std::shared_ptr<output_
       auto& st = self->state;
       try {
         auto out = std::make_shared<output_writer>(cfg);
+        commit(self); // what went to the old output is committed with its length
         log_info(st.name, "now writing to " + out->name() + " (was " + st.out->name() + ")");
         st.out = std::move(out);
         st.cfg = cfg;
+        st.output_length = cfg.type == sink_type::file ? std::filesystem::file_size(cfg.path) : 0;
+        schedule_commit(self);
       } catch (const std::exception& e) {
         log_error(st.name, std::string("sink change not applied: ") + e.what() +
                              "; still writing to " + st.out->name());
       }
+    },
+    [self](commit_atom) {
+      self->state.commit_scheduled = false;
+      commit(self);
+      if (self->state.dirty) // failed: try again later
+        schedule_commit(self);
     },
     [self](retry_atom) {
       self->state.retry_scheduled = false;

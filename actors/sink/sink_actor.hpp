@@ -11,8 +11,10 @@
 #include <caf/all.hpp>
 
 #include "actors/line_batch.hpp"
+#include "actors/sink/checkpoint_file.hpp"
 #include "actors/sink/delivery_positions.hpp"
 #include "actors/sink/output_writer.hpp"
+#include "actors/sink/sink_recovery.hpp"
 #include "config/config_model.hpp"
 
 namespace logcatch {
@@ -30,6 +32,16 @@ struct pending_write {
   caf::actor reply_to;   ///< the tailer to acknowledge
 };
 
+/// What the sink is started with.
+struct sink_options {
+  sink_config cfg;
+  std::shared_ptr<output_writer> out;
+  batch_observer observer;
+  std::shared_ptr<checkpoint_file> state; ///< none: positions live in memory only
+  sink_recovery recovery;                 ///< positions and output length from the state
+  millis commit_interval{200};
+};
+
 struct sink_state {
   ~sink_state();
 
@@ -38,6 +50,14 @@ struct sink_state {
   std::shared_ptr<output_writer> out;
   batch_observer observer;
   delivery_positions positions;
+  std::shared_ptr<checkpoint_file> state;
+  millis commit_interval{200};
+  uint64_t output_length = 0;   // output bytes up to the end of the last whole batch
+  bool dirty = false;           // written since the last commit
+  bool commit_scheduled = false;
+  std::string commit_problem;   // last commit error, reported once
+  uint64_t commits = 0;
+  uint64_t commit_errors = 0;
   std::deque<pending_write> backlog; // non-empty only while writes fail
   bool retry_scheduled = false;
   std::vector<std::pair<std::string, caf::response_promise>> waiting_sync;
@@ -50,10 +70,11 @@ struct sink_state {
 /// The one sink all tailers send to, spawned detached (writing to a pipe or
 /// disk may block). It writes each batch whole, then acknowledges it to its
 /// tailer (credit) and records the key's delivered position, which the root
-/// asks for (sync) before restarting a tailer. A failed write is retried every
+/// asks for (sync) before starting a tailer. A failed write is retried every
 /// second without acknowledging, so tailers stop at their credit limit and
-/// nothing read is lost.
-caf::behavior sink_actor(caf::stateful_actor<sink_state>* self, sink_config cfg,
-                         std::shared_ptr<output_writer> out, batch_observer observer);
+/// nothing read is lost. Every commit_interval (and when drained) it commits:
+/// fdatasync of the output, then the state file with the output's length and
+/// every position, atomically, so the two always agree on disk.
+caf::behavior sink_actor(caf::stateful_actor<sink_state>* self, sink_options opts);
 
 } // namespace logcatch

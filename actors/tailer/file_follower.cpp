@@ -97,11 +97,16 @@ bool file_follower::adopt(int fd, const std::string& path, const file_identity& 
   return true;
 }
 
+copy_search file_follower::copies() const {
+  return copy_search{folder_of(opts_.path),
+                     std::filesystem::path(opts_.path).filename().string(), opts_.never_read};
+}
+
 bool file_follower::switch_to_copy() {
-  // Only a full fingerprint identifies content; a shorter prefix is too weak.
-  if (hashed_len_ < opts_.fingerprint_bytes || opts_.fingerprint_bytes == 0)
+  // The copy must start with the bytes we read and hold at least as many.
+  if (hashed_len_ == 0)
     return false;
-  auto copy = find_by_content(folder_of(opts_.path), hashed_len_, hashed_hash_, offset_, id_);
+  auto copy = find_by_content(copies(), hashed_len_, hashed_hash_, offset_, id_);
   if (!copy)
     return false;
   int fd = ::open(copy->c_str(), O_RDONLY | O_CLOEXEC);
@@ -220,8 +225,9 @@ bool file_follower::open_next() {
 
 bool file_follower::open_resumed(const resume_position& at) {
   // By inode first (a rename keeps it), checking the content prefix so a
-  // reused inode is not mistaken for the file; then, for a fingerprinted
-  // file, by content (a copy, e.g. made by copytruncate while we were down).
+  // reused inode is not mistaken for the file; then by content: a file that
+  // starts with the same bytes and holds at least the delivered offset (a
+  // copy, e.g. made by copytruncate while we were down).
   auto content_matches = [&](int fd) {
     if (at.file.prefix_len == 0)
       return true;
@@ -252,9 +258,9 @@ bool file_follower::open_resumed(const resume_position& at) {
     if (hint.exists && hint.id == at.file)
       found = try_open(at.path, true);
   }
-  if (!found && at.file.prefix_len >= opts_.fingerprint_bytes && opts_.fingerprint_bytes > 0)
-    if (auto by_content = find_by_content(folder_of(opts_.path), at.file.prefix_len,
-                                          at.file.prefix_hash, at.offset, file_identity{}))
+  if (!found && at.file.prefix_len > 0)
+    if (auto by_content = find_by_content(copies(), at.file.prefix_len, at.file.prefix_hash,
+                                          at.offset, file_identity{}))
       found = try_open(*by_content, false);
   if (!found)
     return false;

@@ -39,8 +39,8 @@ struct follower_notice {
 /// one block and appends the complete lines to a batch. Waits for a missing
 /// file, reads a rotated file to its end before opening the new one at the
 /// path, and can resume at a delivered position even when that file has been
-/// renamed (same inode) or copied (same first fingerprint_bytes) within its
-/// folder since. A truncated file whose content was copied first (logrotate's
+/// renamed (same inode) or copied (same first bytes, at least as long) within
+/// its folder since. A truncated file whose content was copied first (logrotate's
 /// copytruncate) is read on from the copy, then from 0; without a copy it is
 /// read again from 0.
 class file_follower {
@@ -52,6 +52,9 @@ public:
     std::size_t read_block = 256 * 1024;
     /// Bytes at a file's start that identify it by content (fingerprint).
     uint32_t fingerprint_bytes = 1024;
+    /// Files never taken for a copy of the followed one (the sink's output,
+    /// which holds the same lines).
+    std::vector<std::string> never_read;
   };
 
   file_follower(options opts, std::optional<resume_position> resume);
@@ -91,6 +94,7 @@ private:
   bool prefix_changed();
   bool switch_to_copy();
   bool adopt(int fd, const std::string& path, const file_identity& id);
+  copy_search copies() const;
 
   options opts_;
   std::optional<resume_position> resume_;

@@ -1,6 +1,8 @@
 #include "actors/tailer/file_identity.hpp"
 
+#include <algorithm>
 #include <cerrno>
+#include <cstring>
 #include <dirent.h>
 #include <fcntl.h>
 #include <memory>
@@ -74,14 +76,25 @@ path_status stat_fd(int fd) {
   return from_stat(rc, st);
 }
 
-std::optional<std::string> find_by_content(const std::string& folder, uint32_t prefix_len,
+std::optional<std::string> find_by_content(const copy_search& where, uint32_t prefix_len,
                                            uint64_t prefix_hash, uint64_t min_size,
                                            const file_identity& except) {
-  std::unique_ptr<DIR, int (*)(DIR*)> dir{::opendir(folder.c_str()), ::closedir};
+  std::unique_ptr<DIR, int (*)(DIR*)> dir{::opendir(where.folder.c_str()), ::closedir};
   if (!dir)
     return std::nullopt;
+  auto named_like_a_copy = [&](const std::string& name) {
+    if (name.compare(0, where.name.size(), where.name) != 0)
+      return false;
+    return name.size() == where.name.size() ||
+           std::strchr(".-_", name[where.name.size()]) != nullptr;
+  };
   while (auto* entry = ::readdir(dir.get())) {
-    std::string candidate = folder + "/" + entry->d_name;
+    std::string name = entry->d_name;
+    if (!named_like_a_copy(name))
+      continue;
+    std::string candidate = where.folder + "/" + name;
+    if (std::find(where.exclude.begin(), where.exclude.end(), candidate) != where.exclude.end())
+      continue;
     auto st = stat_path(candidate);
     if (!st.exists || !st.regular || st.id == except || st.size < min_size || st.size < prefix_len)
       continue;

@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <vector>
 
 namespace logcatch {
 
@@ -56,10 +57,19 @@ path_status stat_fd(int fd);
 /// renamed within its folder). Returns its path, or nothing.
 std::optional<std::string> find_by_identity(const std::string& folder, const file_identity& id);
 
-/// Looks in `folder` for a regular file other than `except` whose first
-/// `prefix_len` bytes hash to `prefix_hash` and that holds at least
-/// `min_size` bytes (a copy made by copytruncate, or a file moved in).
-std::optional<std::string> find_by_content(const std::string& folder, uint32_t prefix_len,
+/// Where find_by_content may look: copies of a log are named like logrotate
+/// names them, NAME or NAME followed by '.', '-' or '_' and a suffix
+/// ("app.log.1", "app.log-20261124"), in the log's folder.
+struct copy_search {
+  std::string folder;
+  std::string name;                 ///< the followed file's name
+  std::vector<std::string> exclude; ///< never these paths (the sink's output)
+};
+
+/// Looks for a regular file other than `except` whose first `prefix_len`
+/// bytes hash to `prefix_hash` and that holds at least `min_size` bytes (a
+/// copy made by copytruncate, or a file moved in).
+std::optional<std::string> find_by_content(const copy_search& where, uint32_t prefix_len,
                                            uint64_t prefix_hash, uint64_t min_size,
                                            const file_identity& except);
 

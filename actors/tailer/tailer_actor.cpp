@@ -94,7 +94,7 @@ tailer_state::~tailer_state() {
 
 caf::behavior tailer_actor(self_ptr self, log_config cfg, caf::actor sink, caf::actor root,
                            uint64_t incarnation, std::optional<resume_position> resume,
-                           bool first_start) {
+                           bool first_start, std::vector<std::string> never_read) {
   auto& st = self->state;
   st.name = "tailer[" + cfg.key + "]";
   st.sink = std::move(sink);
@@ -107,6 +107,7 @@ caf::behavior tailer_actor(self_ptr self, log_config cfg, caf::actor sink, caf::
   opts.max_line_bytes = cfg.max_line_bytes;
   opts.read_block = st.read_block;
   opts.fingerprint_bytes = cfg.fingerprint_bytes;
+  opts.never_read = std::move(never_read);
   st.follower = std::make_unique<file_follower>(opts, std::move(resume));
   if (cfg.fault.crash_on_rotation)
     st.follower->on_rotation = [] {

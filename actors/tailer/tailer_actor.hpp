@@ -4,6 +4,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include <caf/all.hpp>
 
@@ -42,8 +43,10 @@ struct tailer_state {
 ///
 /// `resume`: where the sink has this key's lines up to (after a restart).
 /// `first_start`: read_from applies (only the key's very first tailer).
+/// `never_read`: files never taken for a copy of the log (the sink's output).
 caf::behavior tailer_actor(caf::stateful_actor<tailer_state>* self, log_config cfg,
                            caf::actor sink, caf::actor root, uint64_t incarnation,
-                           std::optional<resume_position> resume, bool first_start);
+                           std::optional<resume_position> resume, bool first_start,
+                           std::vector<std::string> never_read);
 
 } // namespace logcatch
