@@ -33,6 +33,7 @@ struct collector::impl {
   caf::actor root;
   caf::actor watcher;
   bool stopped = false;
+  bool stop_complete = true;
   std::vector<key_stats> final_stats;
 };
 
@@ -70,9 +71,9 @@ collector::~collector() {
   stop();
 }
 
-void collector::stop() {
+bool collector::stop() {
   if (!impl_ || impl_->stopped)
-    return;
+    return impl_ ? impl_->stop_complete : true;
   impl_->stopped = true;
   { // a scoped_actor counts as running: it must be gone before the await below
     caf::scoped_actor self{impl_->system};
@@ -80,12 +81,11 @@ void collector::stop() {
       self->send_exit(impl_->watcher, caf::exit_reason::user_shutdown);
     self->request(impl_->root, caf::infinite, stop_atom::value)
       .receive([&](std::vector<key_stats>& s) { impl_->final_stats = std::move(s); },
-               [&](caf::error& err) {
-                 log_error("collector", "stop failed: " + impl_->system.render(err));
-               });
+               [&](caf::error&) { impl_->stop_complete = false; });
     self->send_exit(impl_->sink, caf::exit_reason::user_shutdown);
   }
   impl_->system.await_all_actors_done();
+  return impl_->stop_complete;
 }
 
 std::vector<key_stats> collector::stats() {

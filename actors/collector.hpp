@@ -34,8 +34,9 @@ public:
   void reload();
 
   /// Graceful stop: tailers stop reading, the sink writes every line they
-  /// read, then every actor is gone. Idempotent.
-  void stop();
+  /// read, then every actor is gone. Idempotent. False when the sink could
+  /// not write everything (it is then read again at the next start).
+  bool stop();
 
   /// The root's per-key view (restarts, rotations, ...); after stop(), as it
   /// was when the collector stopped.

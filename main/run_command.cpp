@@ -49,7 +49,8 @@ int run_command(const std::string& config_path) {
       if (sig == SIGHUP)
         running.reload();
     }
-    running.stop();
+    if (!running.stop())
+      return 1;
     log_info("main", "stopped");
     return 0;
   } catch (const std::exception& e) {

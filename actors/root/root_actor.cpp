@@ -57,10 +57,14 @@ void start_from_delivered(self_ptr self, const std::string& key, bool first_star
     });
 }
 
+// How long a stop waits for a sink that cannot write (full disk...). What it
+// could not write is not committed, so the next start reads it again.
+constexpr auto drain_timeout = std::chrono::seconds(10);
+
 void finish_stop(self_ptr self) {
   // Every tailer is gone, so every batch they sent is already in the sink's
   // mailbox: once the sink answers, all of them are written.
-  self->request(self->state.sink, caf::infinite, drain_atom::value)
+  self->request(self->state.sink, drain_timeout, drain_atom::value)
     .then(
       [self](caf::ok_atom) {
         auto stats = collect_stats(self);
@@ -69,7 +73,9 @@ void finish_stop(self_ptr self) {
         self->quit();
       },
       [self](caf::error& err) {
-        log_error(self->state.name, "sink did not drain: " + self->system().render(err));
+        log_error(self->state.name, "the sink could not write everything before the stop (" +
+                                      self->system().render(err) +
+                                      "); what it did not commit is read again at the next start");
         for (auto& promise : self->state.stop_promises)
           promise.deliver(err);
         self->quit(err);

@@ -195,3 +195,59 @@ TEST_CASE("an unreadable file is reported and read once permissions allow") {
     CHECK(drain(f).lines == std::vector<std::string>{"hidden"});
   }
 }
+
+TEST_CASE("a reused inode with other content is not taken for the delivered file") {
+  temp_dir dir;
+  auto path = dir / "a.log";
+  write_file(path, "new file, new content\n");
+  auto here = stat_path(path);
+  // A position on this inode, but recorded for other bytes (the file that
+  // had the inode before): it must not be resumed at offset 40.
+  std::string old = "old content, long gone now, forty bytes\n";
+  resume_position pos{here.id, 40, path};
+  pos.file.prefix_len = static_cast<uint32_t>(old.size());
+  pos.file.prefix_hash = hash_bytes(old.data(), old.size());
+  file_follower f{opts_for(path), pos};
+  CHECK(drain(f).lines == std::vector<std::string>{"new file, new content"});
+}
+
+TEST_CASE("a file shorter than the fingerprint is the same file once it grows past it") {
+  temp_dir dir;
+  auto path = dir / "a.log";
+  auto o = opts_for(path);
+  o.fingerprint_bytes = 64;
+  write_file(path, "short\n");
+  file_follower f{o, std::nullopt};
+  auto first = drain(f);
+  auto short_id = first.batches.back().file;
+  CHECK(short_id.prefix_len == 6);
+  write_file(path, std::string(100, 'x') + "\n");
+  auto second = drain(f);
+  auto long_id = second.batches.back().file;
+  CHECK(long_id.prefix_len == 64);
+  // Different prefix lengths: (device, inode) decides, and it is the same.
+  CHECK(same_file(short_id, long_id));
+  // Once both are full fingerprints, content decides.
+  CHECK(same_file(long_id, f.identity_at(200)));
+}
+
+TEST_CASE("two files with identical first bytes are taken for copies of each other (documented)") {
+  temp_dir dir;
+  auto path = dir / "a.log";
+  auto o = opts_for(path);
+  o.fingerprint_bytes = 16;
+  std::string header = "HEADER-16-BYTES\n"; // the same first 16 bytes in both files
+  write_file(path, header + "first file line\n");
+  resume_position pos;
+  {
+    file_follower f{o, std::nullopt};
+    drain(f);
+    pos = resume_position{f.identity_at(32), 32, path};
+  }
+  // The first file goes away; another with the same header takes its place.
+  REQUIRE(std::remove(path.c_str()) == 0);
+  write_file(path, header + "other file line\nand more\n");
+  file_follower f{o, pos};
+  // Taken for the same file (content decides): read on at offset 32.
+  CHECK(drain(f).lines == std::vector<std::string>{"and more"});
+}
