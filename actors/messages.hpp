@@ -6,7 +6,8 @@
 //   sink   -> tailer (ack_atom, uint64_t bytes)      credit: those bytes are written
 //   tailer -> self   (step_atom)                     read on (or wait, then read on)
 //   tailer -> root   file_events                     rotations / truncations seen
-//   root   -> sink   (sync_atom, key) => delivered_position
+//   tailer -> sink   (forget_atom, key, file_identity)  that file is done for good
+//   root   -> sink   (sync_atom, key) => std::vector<delivered_position>
 //                    answered after every batch queued before it is written
 //   root   -> sink   (drain_atom) => (ok)            all queued batches written
 //   root   -> self   (restart_atom, key, incarnation) backoff expired
@@ -44,6 +45,7 @@ using stop_atom = caf::atom_constant<caf::atom("lc_stop")>;
 using stats_atom = caf::atom_constant<caf::atom("lc_stats")>;
 using retry_atom = caf::atom_constant<caf::atom("lc_retry")>;
 using commit_atom = caf::atom_constant<caf::atom("lc_commit")>;
+using forget_atom = caf::atom_constant<caf::atom("lc_forget")>;
 using key_add_atom = caf::atom_constant<caf::atom("lc_kadd")>;
 using key_update_atom = caf::atom_constant<caf::atom("lc_kupdate")>;
 using key_remove_atom = caf::atom_constant<caf::atom("lc_kremove")>;
@@ -87,7 +89,8 @@ typename Inspector::result_type inspect(Inspector& f, line_batch& x) {
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, delivered_position& x) {
-  return f(caf::meta::type_name("delivered_position"), x.known, x.file, x.offset, x.path);
+  return f(caf::meta::type_name("delivered_position"), x.known, x.file, x.offset, x.path,
+           x.updated_ms);
 }
 
 template <class Inspector>

@@ -42,7 +42,7 @@ void start_from_delivered(self_ptr self, const std::string& key, bool first_star
   // in particular all a dead tailer sent: the new one starts exactly where
   // delivered lines end, so nothing is lost and nothing repeated.
   self->request(st.sink, caf::infinite, sync_atom::value, key)
-    .then([self, key, first_start](const delivered_position& pos) {
+    .then([self, key, first_start](const std::vector<delivered_position>& positions) {
       auto& st = self->state;
       auto it = st.keys.find(key);
       if (it == st.keys.end())
@@ -50,9 +50,10 @@ void start_from_delivered(self_ptr self, const std::string& key, bool first_star
       it->second.starting = false;
       if (st.stopping || it->second.tailer)
         return;
+      // A key follows one file at a time: it resumes the one that moved last.
       std::optional<resume_position> resume;
-      if (pos.known)
-        resume = resume_position{pos.file, pos.offset, pos.path};
+      if (!positions.empty())
+        resume = resume_position{positions[0].file, positions[0].offset, positions[0].path};
       start_tailer(self, it->second, std::move(resume), first_start);
     });
 }

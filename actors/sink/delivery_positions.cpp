@@ -1,50 +1,93 @@
 #include "actors/sink/delivery_positions.hpp"
 
+#include <algorithm>
+
 namespace logcatch {
+
+const delivered_position* delivery_positions::find(const std::string& key,
+                                                   const file_identity& file) const {
+  auto it = by_key_.find(key);
+  if (it == by_key_.end())
+    return nullptr;
+  for (auto& pos : it->second)
+    if (same_file(pos.file, file))
+      return &pos;
+  return nullptr;
+}
 
 batch_check delivery_positions::check(const line_batch& batch) const {
   batch_check result;
-  auto i = by_key_.find(batch.key);
-  if (batch.restart || i == by_key_.end() || !i->second.known)
+  if (batch.restart)
     return result;
-  const auto& pos = i->second;
-  if (!same_file(batch.file, pos.file)) {
-    result.note = "file changed without a restart marker";
+  auto* pos = find(batch.key, batch.file);
+  if (pos == nullptr || batch.start_offset == pos->offset)
     return result;
-  }
-  if (batch.start_offset > pos.offset) {
-    result.note = "gap of " + std::to_string(batch.start_offset - pos.offset) + " bytes before offset " +
-                  std::to_string(batch.start_offset);
+  if (batch.start_offset > pos->offset) {
+    result.note = "gap of " + std::to_string(batch.start_offset - pos->offset) +
+                  " bytes before offset " + std::to_string(batch.start_offset);
     return result;
   }
-  if (batch.start_offset == pos.offset)
-    return result;
   auto offsets = batch.line_offsets();
-  while (result.first_line < offsets.size() && offsets[result.first_line] < pos.offset)
+  while (result.first_line < offsets.size() && offsets[result.first_line] < pos->offset)
     ++result.first_line;
   result.drop = result.first_line == offsets.size();
   result.note = "skipped " + std::to_string(result.first_line) + " lines already delivered";
   return result;
 }
 
-void delivery_positions::commit(const line_batch& batch) {
-  auto& pos = by_key_[batch.key];
-  bool same_reading = !batch.restart && pos.known && same_file(pos.file, batch.file);
-  if (same_reading && batch.end_offset <= pos.offset)
+void delivery_positions::commit(const line_batch& batch, int64_t now_ms) {
+  auto& list = by_key_[batch.key];
+  auto it = std::find_if(list.begin(), list.end(),
+                         [&](const delivered_position& p) { return same_file(p.file, batch.file); });
+  if (it == list.end()) {
+    list.push_back(delivered_position{true, batch.file, batch.end_offset, batch.path, now_ms});
+    return;
+  }
+  if (!batch.restart && batch.end_offset <= it->offset)
     return; // never move back within one reading
-  pos.known = true;
-  pos.file = batch.file;
-  pos.offset = batch.end_offset;
-  pos.path = batch.path;
+  it->file = batch.file;
+  it->offset = batch.end_offset;
+  it->path = batch.path;
+  it->updated_ms = now_ms;
+}
+
+std::vector<delivered_position> delivery_positions::get(const std::string& key) const {
+  auto it = by_key_.find(key);
+  if (it == by_key_.end())
+    return {};
+  auto result = it->second;
+  std::stable_sort(result.begin(), result.end(),
+                   [](const auto& a, const auto& b) { return a.updated_ms > b.updated_ms; });
+  return result;
 }
 
 void delivery_positions::restore(const std::string& key, const delivered_position& pos) {
-  by_key_[key] = pos;
+  by_key_[key].push_back(pos);
 }
 
-delivered_position delivery_positions::get(const std::string& key) const {
-  auto i = by_key_.find(key);
-  return i == by_key_.end() ? delivered_position{} : i->second;
+void delivery_positions::forget(const std::string& key, const file_identity& file) {
+  auto it = by_key_.find(key);
+  if (it == by_key_.end())
+    return;
+  auto& list = it->second;
+  list.erase(std::remove_if(list.begin(), list.end(),
+                            [&](const delivered_position& p) { return same_file(p.file, file); }),
+             list.end());
+}
+
+void delivery_positions::expire(int64_t cutoff_ms) {
+  for (auto& [key, list] : by_key_) {
+    if (list.size() < 2)
+      continue;
+    auto newest = std::max_element(list.begin(), list.end(), [](const auto& a, const auto& b) {
+                    return a.updated_ms < b.updated_ms;
+                  })->updated_ms;
+    list.erase(std::remove_if(list.begin(), list.end(),
+                              [&](const delivered_position& p) {
+                                return p.updated_ms < cutoff_ms && p.updated_ms != newest;
+                              }),
+               list.end());
+  }
 }
 
 } // namespace logcatch

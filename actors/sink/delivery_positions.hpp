@@ -1,20 +1,23 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <map>
 #include <string>
+#include <vector>
 
 #include "actors/line_batch.hpp"
 #include "actors/tailer/file_identity.hpp"
 
 namespace logcatch {
 
-/// Up to where a key's lines are in the sink.
+/// Up to where one file's lines are in the sink, for one key.
 struct delivered_position {
   bool known = false;
   file_identity file;
   uint64_t offset = 0; ///< right after the last delivered line
   std::string path;
+  int64_t updated_ms = 0; ///< when it last moved (unix ms)
 };
 
 /// What to do with an incoming batch.
@@ -24,24 +27,31 @@ struct batch_check {
   std::string note;           ///< why the batch was not simply appended (for the log)
 };
 
-/// The sink's record of each key's delivered position. It is the authority a
-/// restarted tailer resumes from, and it refuses to write a line twice: a
-/// batch that overlaps what is delivered (same file, starting before the
-/// position) is trimmed. A batch flagged `restart` starts a new reading (new
-/// file, truncation, first open) and sets the position.
+/// The sink's record of delivered positions, per key and file. It is the
+/// authority a restarted tailer resumes from, and it refuses to write a line
+/// twice: a batch that overlaps what is delivered from its file (same file,
+/// starting before the position) is trimmed. A batch flagged `restart` starts
+/// a new reading of its file (first open, truncation) and sets the position.
 class delivery_positions {
 public:
   batch_check check(const line_batch& batch) const;
-  /// Records that the batch (as checked) is written.
-  void commit(const line_batch& batch);
-  delivered_position get(const std::string& key) const;
-  /// Sets a key's position (from the state file at start).
+  /// Records that the batch (as checked) is written, at `now_ms`.
+  void commit(const line_batch& batch, int64_t now_ms);
+  /// The key's positions, most recently moved first.
+  std::vector<delivered_position> get(const std::string& key) const;
+  /// Adds a position (from the state file at start).
   void restore(const std::string& key, const delivered_position& pos);
-  /// Every known position, by key (for the state file).
-  const std::map<std::string, delivered_position>& all() const { return by_key_; }
+  /// Drops a file's position (the file is gone, or done for good).
+  void forget(const std::string& key, const file_identity& file);
+  /// Drops positions that did not move since `cutoff_ms`, except each key's
+  /// most recent one (the file it may still resume).
+  void expire(int64_t cutoff_ms);
+  const std::map<std::string, std::vector<delivered_position>>& all() const { return by_key_; }
 
 private:
-  std::map<std::string, delivered_position> by_key_;
+  const delivered_position* find(const std::string& key, const file_identity& file) const;
+
+  std::map<std::string, std::vector<delivered_position>> by_key_;
 };
 
 } // namespace logcatch

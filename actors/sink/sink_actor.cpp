@@ -26,6 +26,10 @@ bool try_write(sink_state& st, pending_write& w) {
   return w.written == bytes.size();
 }
 
+// Positions of files that have not moved for a week are forgotten (each
+// key's most recent one excepted): rotated files that were deleted long ago.
+constexpr int64_t checkpoint_ttl_ms = 7LL * 24 * 3600 * 1000;
+
 int64_t now_ms() {
   using namespace std::chrono;
   return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
@@ -41,10 +45,10 @@ void commit(self_ptr self) {
   cp.has_sink_length = st.cfg.type == sink_type::file;
   cp.sink_length = st.output_length;
   cp.sink_path = st.cfg.type == sink_type::file ? st.cfg.path : std::string();
-  auto stamp = now_ms();
-  for (auto& [key, pos] : st.positions.all())
-    if (pos.known)
-      cp.files.push_back(file_checkpoint{key, pos.file, pos.offset, pos.path, stamp});
+  st.positions.expire(now_ms() - checkpoint_ttl_ms);
+  for (auto& [key, list] : st.positions.all())
+    for (auto& pos : list)
+      cp.files.push_back(file_checkpoint{key, pos.file, pos.offset, pos.path, pos.updated_ms});
   try {
     if (!st.out->sync())
       throw std::system_error(st.out->last_error(), std::generic_category(),
@@ -76,7 +80,7 @@ void schedule_commit(self_ptr self) {
 
 void finish(self_ptr self, pending_write& w) {
   auto& st = self->state;
-  st.positions.commit(w.batch);
+  st.positions.commit(w.batch, now_ms());
   st.output_length += w.written;
   schedule_commit(self);
   auto lines = w.batch.line_count() - w.first_line;
@@ -171,9 +175,13 @@ caf::behavior sink_actor(self_ptr self, sink_options opts) {
   st.commit_interval = opts.commit_interval;
   st.output_length = opts.recovery.output_length;
   for (auto& f : opts.recovery.files)
-    st.positions.restore(f.key, delivered_position{true, f.file, f.offset, f.path});
+    st.positions.restore(f.key, delivered_position{true, f.file, f.offset, f.path, f.updated_ms});
   return {
     [self](line_batch& batch) { on_batch(self, batch); },
+    [self](forget_atom, const std::string& key, const file_identity& file) {
+      self->state.positions.forget(key, file);
+      schedule_commit(self);
+    },
     // Both answer only when no failed write is pending, so a restarted tailer
     // never starts from a position that queued batches are about to move.
     [self](sync_atom, const std::string& key) {

@@ -198,6 +198,7 @@ follow_status file_follower::step(line_batch& out, std::size_t budget) {
   splitter_.flush(out);
   out.end_offset = offset_;
   out.file = identity_at(out.end_offset);
+  finished_ = out.file;
   if (change == file_change::rotated) {
     ++rotations_;
     notice(false, open_path_ + " rotated after " + std::to_string(offset_) +

@@ -79,6 +79,14 @@ public:
   uint64_t rotations() const { return rotations_; }
   uint64_t truncations() const { return truncations_; }
 
+  /// A file this follower finished for good (read to its end after it was
+  /// rotated away or deleted) since the last call: its position can go.
+  std::optional<file_identity> take_finished() {
+    auto f = finished_;
+    finished_.reset();
+    return f;
+  }
+
   /// Notices gathered since the last call (resume outcomes, rotations,
   /// truncations, new problems opening the path).
   std::vector<follower_notice> take_notices();
@@ -113,6 +121,7 @@ private:
   uint64_t rotations_ = 0;
   uint64_t truncations_ = 0;
   std::vector<follower_notice> notices_;
+  std::optional<file_identity> finished_;
 };
 
 } // namespace logcatch

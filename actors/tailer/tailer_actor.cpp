@@ -73,8 +73,11 @@ void run(self_ptr self) {
     log_notices(st);
     // Reported after every step: the next one may end in a (fault hook) crash.
     report_file_events(self);
+    auto finished = st.follower->take_finished();
     if (batch.restart || !batch.empty())
       send_batch(self, std::move(batch));
+    if (finished) // after its last batch: the sink keeps no position for a done file
+      self->send(st.sink, forget_atom::value, st.cfg.key, *finished);
     if (status != follow_status::progress) {
       auto open_name = std::filesystem::path(st.follower->open_path()).filename().string();
       st.waiter->wait(st.cfg.poll_interval, open_name);

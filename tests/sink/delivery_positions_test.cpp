@@ -12,7 +12,7 @@ line_batch batch(uint64_t inode, uint64_t start, const std::string& text, bool r
   line_splitter s{1024};
   line_batch b;
   b.key = "k";
-  b.file = file_identity{1, inode};
+  b.file = file_identity{1, inode, 0, 0};
   b.restart = restart;
   b.start_offset = start;
   s.feed(text.data(), text.size(), b);
@@ -24,21 +24,21 @@ line_batch batch(uint64_t inode, uint64_t start, const std::string& text, bool r
 
 TEST_CASE("an unknown key has no position until a batch is committed") {
   delivery_positions p;
-  CHECK_FALSE(p.get("k").known);
+  CHECK(p.get("k").empty());
   auto b = batch(7, 0, "a\nb\n", true);
   CHECK(p.check(b).first_line == 0);
-  p.commit(b);
+  p.commit(b, 1);
   auto pos = p.get("k");
-  CHECK(pos.known);
-  CHECK(pos.file == file_identity{1, 7});
-  CHECK(pos.offset == 4);
+  REQUIRE(pos.size() == 1);
+  CHECK(pos[0].known);
+  CHECK(pos[0].file == file_identity{1, 7});
+  CHECK(pos[0].offset == 4);
 }
 
 TEST_CASE("a continuing batch is accepted whole") {
   delivery_positions p;
-  p.commit(batch(7, 0, "a\nb\n", true));
-  auto next = batch(7, 4, "c\n");
-  auto c = p.check(next);
+  p.commit(batch(7, 0, "a\nb\n", true), 1);
+  auto c = p.check(batch(7, 4, "c\n"));
   CHECK(c.first_line == 0);
   CHECK_FALSE(c.drop);
   CHECK(c.note.empty());
@@ -46,7 +46,7 @@ TEST_CASE("a continuing batch is accepted whole") {
 
 TEST_CASE("an overlapping batch has its delivered lines skipped") {
   delivery_positions p;
-  p.commit(batch(7, 0, "a\nb\n", true));
+  p.commit(batch(7, 0, "a\nb\n", true), 1);
   auto c = p.check(batch(7, 2, "b\nc\n"));
   CHECK(c.first_line == 1);
   CHECK_FALSE(c.drop);
@@ -54,25 +54,44 @@ TEST_CASE("an overlapping batch has its delivered lines skipped") {
 
 TEST_CASE("a batch entirely delivered already is dropped and the position stays") {
   delivery_positions p;
-  p.commit(batch(7, 0, "a\nb\n", true));
+  p.commit(batch(7, 0, "a\nb\n", true), 1);
   auto old = batch(7, 0, "a\n");
   CHECK(p.check(old).drop);
-  p.commit(old);
-  CHECK(p.get("k").offset == 4);
+  p.commit(old, 2);
+  CHECK(p.get("k")[0].offset == 4);
 }
 
 TEST_CASE("a restart batch sets the position, even backwards (truncation)") {
   delivery_positions p;
-  p.commit(batch(7, 0, "a\nb\n", true));
+  p.commit(batch(7, 0, "a\nb\n", true), 1);
   auto again = batch(7, 0, "x\n", true);
   CHECK(p.check(again).first_line == 0);
-  p.commit(again);
-  CHECK(p.get("k").offset == 2);
+  p.commit(again, 2);
+  CHECK(p.get("k")[0].offset == 2);
 }
 
-TEST_CASE("a new file or a gap is accepted with a note") {
+TEST_CASE("each file of a key has its own position, most recent first") {
   delivery_positions p;
-  p.commit(batch(7, 0, "a\n", true));
-  CHECK_FALSE(p.check(batch(8, 0, "b\n")).note.empty());
-  CHECK_FALSE(p.check(batch(7, 10, "b\n")).note.empty());
+  p.commit(batch(7, 0, "a\n", true), 1);
+  p.commit(batch(8, 0, "b\nc\n", true), 2);
+  auto all = p.get("k");
+  REQUIRE(all.size() == 2);
+  CHECK(all[0].file.inode == 8);
+  CHECK(all[0].offset == 4);
+  CHECK(all[1].file.inode == 7);
+  CHECK(p.check(batch(7, 2, "d\n")).note.empty());
+  CHECK_FALSE(p.check(batch(7, 10, "d\n")).note.empty()); // a gap
+}
+
+TEST_CASE("forgotten and expired positions are dropped, but never a key's most recent") {
+  delivery_positions p;
+  p.commit(batch(7, 0, "a\n", true), 100);
+  p.commit(batch(8, 0, "b\n", true), 200);
+  p.commit(batch(9, 0, "c\n", true), 300);
+  p.forget("k", file_identity{1, 8});
+  CHECK(p.get("k").size() == 2);
+  p.expire(1000);
+  auto left = p.get("k");
+  REQUIRE(left.size() == 1);
+  CHECK(left[0].file.inode == 9);
 }
