@@ -30,6 +30,10 @@ std::string changed_settings(const log_config& a, const log_config& b) {
   std::vector<std::string> changed;
   if (a.path != b.path)
     changed.push_back("path");
+  if (a.exclude != b.exclude)
+    changed.push_back("exclude");
+  if (a.ignore_older != b.ignore_older)
+    changed.push_back("ignore_older");
   if (a.start != b.start)
     changed.push_back("read_from");
   if (a.max_line_bytes != b.max_line_bytes)

@@ -15,6 +15,7 @@
 #include <vector>
 
 #include <fcntl.h>
+#include <fnmatch.h>
 #include <unistd.h>
 
 #include <yaml-cpp/yaml.h>
@@ -208,6 +209,11 @@ private:
                              ") does: every line would be delivered twice");
     }
     if (config_.sink.type == sink_type::file) {
+      for (const auto& log : config_.logs)
+        if (::fnmatch(log.path.c_str(), config_.sink.path.c_str(), FNM_PATHNAME) == 0 &&
+            log.path != config_.sink.path)
+          fail(sink_path_mark_, "sink path " + config_.sink.path + " matches the glob of key '" +
+                                  log.key + "': logcatch would read its own output");
       auto same = by_path.find(config_.sink.path);
       if (same != by_path.end())
         fail(sink_path_mark_, "sink path " + config_.sink.path + " is collected by key '" +
@@ -335,6 +341,24 @@ private:
     wrong_type(e, "a duration such as 250ms, 10s, 5m or 1h");
   }
 
+  /// A glob or a list of globs (exclude patterns).
+  std::vector<std::string> patterns_of(const entry& e) const {
+    std::vector<std::string> result;
+    if (e.value.IsScalar() && !e.value.Scalar().empty()) {
+      result.push_back(e.value.Scalar());
+      return result;
+    }
+    if (e.value.IsSequence()) {
+      for (const auto& item : e.value) {
+        if (!item.IsScalar() || item.Scalar().empty())
+          fail(item, e.key + ": expected a glob such as '*.gz', got " + describe(item));
+        result.push_back(item.Scalar());
+      }
+      return result;
+    }
+    wrong_type(e, "a glob or a list of globs");
+  }
+
   std::size_t size_of(const entry& e) const {
     if (e.value.IsScalar())
       if (auto size = parse_size(e.value.Scalar()))
@@ -405,7 +429,8 @@ private:
     bool has_path = false;
     for (const auto& e : entries_of(section.value, where,
                                     {"path", "read_from", "max_line_bytes", "max_inflight_bytes",
-                                     "poll_interval", "fingerprint_bytes", "fault"})) {
+                                     "poll_interval", "fingerprint_bytes", "exclude", "ignore_older",
+                                     "fault"})) {
       if (e.key == "path") {
         log.path = path_of(e, path_kind::file);
         has_path = true;
@@ -423,6 +448,10 @@ private:
         log.poll_interval = duration_of(e);
         if (log.poll_interval < millis{1})
           out_of_range(e, "at least 1ms");
+      } else if (e.key == "exclude") {
+        log.exclude = patterns_of(e);
+      } else if (e.key == "ignore_older") {
+        log.ignore_older = duration_of(e);
       } else if (e.key == "fingerprint_bytes") {
         auto n = size_of(e);
         if (n > std::size_t{1} << 20)

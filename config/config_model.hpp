@@ -29,7 +29,15 @@ struct fault_config {
 /// One path key: what one tailer follows.
 struct log_config {
   std::string key;
-  std::string path; ///< absolute (relative paths resolve against the config's folder)
+  /// Absolute (relative paths resolve against the config's folder). May be a
+  /// glob (*, ?, [...]): then every matching file is followed, and new ones
+  /// are found while running.
+  std::string path;
+  /// Globs of files a glob path must not follow: matched against the full
+  /// path when they contain '/', else against the file name ("*.gz").
+  std::vector<std::string> exclude;
+  /// A glob path skips newly found files not modified for this long (0 = off).
+  millis ignore_older{0};
   read_from start = read_from::head;
   std::size_t max_line_bytes = 1024 * 1024;
   /// Bytes a tailer may have sent but not yet seen acknowledged by the sink.

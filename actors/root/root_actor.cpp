@@ -10,14 +10,14 @@ namespace {
 
 using self_ptr = caf::stateful_actor<root_state>*;
 
-void start_tailer(self_ptr self, key_entry& entry, std::optional<resume_position> resume,
+void start_tailer(self_ptr self, key_entry& entry, std::vector<resume_position> known,
                   bool first_start) {
   auto& st = self->state;
   ++entry.incarnation;
   entry.started = restart_policy::clock::now();
   entry.tailer = self->spawn<caf::detached>(tailer_actor, entry.cfg, st.sink,
                                             caf::actor_cast<caf::actor>(self), entry.incarnation,
-                                            std::move(resume), first_start, st.sink_files);
+                                            std::move(known), first_start, st.sink_files);
   self->monitor(entry.tailer);
   st.key_of.emplace(entry.tailer.address(), entry.cfg.key);
 }
@@ -50,11 +50,10 @@ void start_from_delivered(self_ptr self, const std::string& key, bool first_star
       it->second.starting = false;
       if (st.stopping || it->second.tailer)
         return;
-      // A key follows one file at a time: it resumes the one that moved last.
-      std::optional<resume_position> resume;
-      if (!positions.empty())
-        resume = resume_position{positions[0].file, positions[0].offset, positions[0].path};
-      start_tailer(self, it->second, std::move(resume), first_start);
+      std::vector<resume_position> known;
+      for (auto& pos : positions)
+        known.push_back(resume_position{pos.file, pos.offset, pos.path});
+      start_tailer(self, it->second, std::move(known), first_start);
     });
 }
 

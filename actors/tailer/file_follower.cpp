@@ -61,8 +61,11 @@ void file_follower::problem(const std::string& text) {
 }
 
 void file_follower::close_file() {
-  if (fd_ >= 0)
-    ::close(fd_);
+  if (fd_ < 0)
+    return;
+  if (opts_.registry != nullptr)
+    opts_.registry->release(this, identity_at(offset_), offset_ - splitter_.held_bytes());
+  ::close(fd_);
   fd_ = -1;
 }
 
@@ -113,12 +116,21 @@ bool file_follower::switch_to_copy() {
   if (fd < 0)
     return false;
   auto hash = prefix_hash_of(fd, hashed_len_);
+  auto copy_id = stat_fd(fd).id;
   if (!hash || *hash != hashed_hash_) { // replaced between the search and the open
     ::close(fd);
     return false;
   }
   auto len = hashed_len_;
-  adopt(fd, *copy, stat_fd(fd).id);
+  auto old_fd = fd_;
+  fd_ = -1; // hand the truncated file back only after the copy is claimed
+  bool claimed = opts_.registry == nullptr || opts_.registry->claim(fd, copy_id, this);
+  fd_ = old_fd;
+  if (!claimed) {
+    ::close(fd);
+    return false;
+  }
+  adopt(fd, *copy, copy_id);
   hashed_len_ = len;
   hashed_hash_ = *hash;
   resumed_ = true;
@@ -198,7 +210,10 @@ follow_status file_follower::step(line_batch& out, std::size_t budget) {
   splitter_.flush(out);
   out.end_offset = offset_;
   out.file = identity_at(out.end_offset);
-  finished_ = out.file;
+  // A rotated file is done for a single-path key; in a glob key another
+  // follower may go on with it under its new name, so only deletion counts.
+  if (change == file_change::deleted || opts_.registry == nullptr)
+    finished_ = out.file;
   if (change == file_change::rotated) {
     ++rotations_;
     notice(false, open_path_ + " rotated after " + std::to_string(offset_) +
@@ -302,10 +317,21 @@ bool file_follower::open_path_now() {
     return false;
   }
   auto opened = stat_fd(fd);
+  std::optional<uint64_t> known;
+  if (opts_.registry != nullptr) {
+    if (!opts_.registry->claim(fd, opened.id, this)) {
+      ::close(fd); // another follower of this key is reading it: later
+      return false;
+    }
+    known = opts_.registry->known_offset(fd, opened.id);
+  }
   adopt(fd, opts_.path, opened.id);
   resumed_ = false;
   pending_restart_ = true;
-  offset_ = (first_open_ && opts_.start == read_from::tail) ? opened.size : 0;
+  if (known)
+    offset_ = std::min(*known, opened.size); // read before: go on there
+  else
+    offset_ = (first_open_ && opts_.start == read_from::tail) ? opened.size : 0;
   first_open_ = false;
   ::lseek(fd_, static_cast<off_t>(offset_), SEEK_SET);
   problem_.clear();

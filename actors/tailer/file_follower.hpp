@@ -23,6 +23,22 @@ struct resume_position {
   std::string path; ///< where the file was when it was opened (a hint)
 };
 
+/// Shared by the followers of one key that follows several files (a glob), so
+/// that no file is read by two followers at once, and a file one follower
+/// left is read on by another where it was left, not again.
+class file_registry {
+public:
+  virtual ~file_registry() = default;
+  /// Claims the file open as `fd` for `owner`; false while another follower
+  /// holds it, or holds a file with the same content (a copy is read once).
+  virtual bool claim(int fd, const file_identity& id, const void* owner) = 0;
+  /// Gives the file back, with the offset up to which its lines were emitted.
+  virtual void release(const void* owner, const file_identity& id, uint64_t offset) = 0;
+  /// Where reading stopped before in the open file `fd` (same file: inode
+  /// with the same first bytes, or the same content), if it was read.
+  virtual std::optional<uint64_t> known_offset(int fd, const file_identity& id) = 0;
+};
+
 enum class follow_status {
   progress, ///< something happened (bytes read, file switched): step again
   at_end,   ///< everything there is has been read: wait for a change
@@ -55,6 +71,8 @@ public:
     /// Files never taken for a copy of the followed one (the sink's output,
     /// which holds the same lines).
     std::vector<std::string> never_read;
+    /// Set for the followers of a glob key (not owned).
+    file_registry* registry = nullptr;
   };
 
   file_follower(options opts, std::optional<resume_position> resume);

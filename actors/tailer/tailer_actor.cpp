@@ -16,13 +16,14 @@ using self_ptr = caf::stateful_actor<tailer_state>*;
 // Blocks read per step message: enough to amortize messaging, few enough that
 // acknowledgements and exit messages are handled promptly.
 constexpr int blocks_per_step = 16;
+constexpr auto scan_interval = std::chrono::seconds(1);
 
 bool has_credit(const tailer_state& st) {
   return st.inflight + st.read_block <= st.cfg.max_inflight_bytes;
 }
 
 void log_notices(tailer_state& st) {
-  for (auto& n : st.follower->take_notices()) {
+  for (auto& n : st.files->take_notices()) {
     if (n.warning)
       log_warn(st.name, n.text);
     else
@@ -32,8 +33,8 @@ void log_notices(tailer_state& st) {
 
 void report_file_events(self_ptr self) {
   auto& st = self->state;
-  auto rot = st.follower->rotations();
-  auto trunc = st.follower->truncations();
+  auto rot = st.files->rotations();
+  auto trunc = st.files->truncations();
   if (rot == st.reported_rotations && trunc == st.reported_truncations)
     return;
   self->send(st.root, file_events{st.cfg.key, rot - st.reported_rotations,
@@ -61,6 +62,12 @@ void send_batch(self_ptr self, line_batch&& batch) {
 /// time; then either step again, wait for a change, or wait for credit.
 void run(self_ptr self) {
   auto& st = self->state;
+  // New files of a glob are looked for at most every scan_interval while busy.
+  auto now = std::chrono::steady_clock::now();
+  if (now - st.last_scan >= scan_interval) {
+    st.files->scan();
+    st.last_scan = now;
+  }
   for (int i = 0; i < blocks_per_step; ++i) {
     if (!has_credit(st)) {
       st.waiting_for_credit = true;
@@ -69,18 +76,20 @@ void run(self_ptr self) {
     line_batch batch;
     batch.key = st.cfg.key;
     batch.incarnation = st.incarnation;
-    auto status = st.follower->step(batch, st.cfg.max_inflight_bytes - st.inflight);
+    auto status = st.files->step(batch, st.cfg.max_inflight_bytes - st.inflight);
     log_notices(st);
     // Reported after every step: the next one may end in a (fault hook) crash.
     report_file_events(self);
-    auto finished = st.follower->take_finished();
+    auto finished = st.files->take_finished();
     if (batch.restart || !batch.empty())
       send_batch(self, std::move(batch));
-    if (finished) // after its last batch: the sink keeps no position for a done file
-      self->send(st.sink, forget_atom::value, st.cfg.key, *finished);
+    for (auto& done : finished) // after its last batch: no position for a done file
+      self->send(st.sink, forget_atom::value, st.cfg.key, done);
     if (status != follow_status::progress) {
-      auto open_name = std::filesystem::path(st.follower->open_path()).filename().string();
-      st.waiter->wait(st.cfg.poll_interval, open_name);
+      auto names = st.files->open_names();
+      if (st.waiter->wait(st.cfg.poll_interval, names.empty() ? std::string() : names.front()) &&
+          st.files->globbing())
+        st.last_scan = {}; // something changed in the folder: look for new files now
       break;
     }
   }
@@ -96,7 +105,7 @@ tailer_state::~tailer_state() {
 }
 
 caf::behavior tailer_actor(self_ptr self, log_config cfg, caf::actor sink, caf::actor root,
-                           uint64_t incarnation, std::optional<resume_position> resume,
+                           uint64_t incarnation, std::vector<resume_position> known,
                            bool first_start, std::vector<std::string> never_read) {
   auto& st = self->state;
   st.name = "tailer[" + cfg.key + "]";
@@ -104,19 +113,20 @@ caf::behavior tailer_actor(self_ptr self, log_config cfg, caf::actor sink, caf::
   st.root = std::move(root);
   st.incarnation = incarnation;
   st.read_block = std::min<std::size_t>(256 * 1024, cfg.max_inflight_bytes);
-  file_follower::options opts;
-  opts.path = cfg.path;
-  opts.start = first_start ? cfg.start : read_from::head;
-  opts.max_line_bytes = cfg.max_line_bytes;
-  opts.read_block = st.read_block;
-  opts.fingerprint_bytes = cfg.fingerprint_bytes;
-  opts.never_read = std::move(never_read);
-  st.follower = std::make_unique<file_follower>(opts, std::move(resume));
+  file_set::options opts;
+  opts.pattern = cfg.path;
+  opts.exclude = cfg.exclude;
+  opts.ignore_older = cfg.ignore_older;
+  opts.follower.path = cfg.path;
+  opts.follower.start = first_start ? cfg.start : read_from::head;
+  opts.follower.max_line_bytes = cfg.max_line_bytes;
+  opts.follower.read_block = st.read_block;
+  opts.follower.fingerprint_bytes = cfg.fingerprint_bytes;
+  opts.follower.never_read = std::move(never_read);
+  st.files = std::make_unique<file_set>(opts, std::move(known));
   if (cfg.fault.crash_on_rotation)
-    st.follower->on_rotation = [] {
-      throw std::runtime_error("test panic: fault hook crash_on_rotation");
-    };
-  st.waiter = std::make_unique<change_waiter>(cfg.path);
+    st.files->on_rotation([] { throw std::runtime_error("test panic: fault hook crash_on_rotation"); });
+  st.waiter = std::make_unique<change_waiter>(st.files->watch_path(), st.files->globbing());
   st.cfg = std::move(cfg);
   // The exit reason carries the exception's text, so the root can log and
   // keep the last failure reason.

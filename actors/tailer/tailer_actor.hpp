@@ -1,5 +1,6 @@
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -9,7 +10,7 @@
 #include <caf/all.hpp>
 
 #include "actors/tailer/change_waiter.hpp"
-#include "actors/tailer/file_follower.hpp"
+#include "actors/tailer/file_set.hpp"
 #include "config/config_model.hpp"
 
 namespace logcatch {
@@ -23,8 +24,9 @@ struct tailer_state {
   caf::actor sink;
   caf::actor root;
   uint64_t incarnation = 0;
-  std::unique_ptr<file_follower> follower;
+  std::unique_ptr<file_set> files;
   std::unique_ptr<change_waiter> waiter;
+  std::chrono::steady_clock::time_point last_scan;
   std::size_t read_block = 0;
   uint64_t inflight = 0;          // bytes sent to the sink, not yet acknowledged
   bool waiting_for_credit = false;
@@ -35,18 +37,20 @@ struct tailer_state {
   uint64_t reported_truncations = 0;
 };
 
-/// One tailer per path key, spawned detached by the root: it follows its file
-/// with a file_follower, sends each block's lines to the sink as one batch,
-/// and waits on inotify (or sleeps, as the stat-poll fallback) at the end of
-/// the file. At most max_inflight_bytes are unacknowledged, so a slow sink
-/// slows reading instead of filling memory.
+/// One tailer per path key, spawned detached by the root: it follows its
+/// file(s) with a file_set (one file_follower per file; a glob path finds new
+/// files while running), sends each block's lines to the sink as one batch,
+/// and waits on inotify (or sleeps, as the stat-poll fallback) when all is
+/// read. At most max_inflight_bytes are unacknowledged, so a slow sink slows
+/// reading instead of filling memory.
 ///
-/// `resume`: where the sink has this key's lines up to (after a restart).
+/// `known`: where the sink has this key's lines up to, per file, most recent
+/// first (a plain path resumes the most recent).
 /// `first_start`: read_from applies (only the key's very first tailer).
 /// `never_read`: files never taken for a copy of the log (the sink's output).
 caf::behavior tailer_actor(caf::stateful_actor<tailer_state>* self, log_config cfg,
                            caf::actor sink, caf::actor root, uint64_t incarnation,
-                           std::optional<resume_position> resume, bool first_start,
+                           std::vector<resume_position> known, bool first_start,
                            std::vector<std::string> never_read);
 
 } // namespace logcatch

@@ -1,0 +1,222 @@
+#include "actors/tailer/file_set.hpp"
+
+#include <algorithm>
+#include <filesystem>
+#include <fnmatch.h>
+#include <glob.h>
+#include <set>
+#include <sys/stat.h>
+
+namespace logcatch {
+
+namespace {
+
+std::pair<uint64_t, uint64_t> inode_key(const file_identity& id) {
+  return {id.device, id.inode};
+}
+
+} // namespace
+
+bool is_glob(const std::string& path) {
+  return path.find_first_of("*?[") != std::string::npos;
+}
+
+file_set::file_set(options opts, std::vector<resume_position> known)
+  : opts_(std::move(opts)), glob_(is_glob(opts_.pattern)), known_(std::move(known)) {
+}
+
+file_set::~file_set() {
+  followers_.clear(); // their release() calls still find the registry intact
+}
+
+std::string file_set::watch_path() const {
+  return opts_.pattern;
+}
+
+bool file_set::excluded(const std::string& path) const {
+  auto name = std::filesystem::path(path).filename().string();
+  for (auto& pattern : opts_.exclude) {
+    bool on_path = pattern.find('/') != std::string::npos;
+    if (::fnmatch(pattern.c_str(), on_path ? path.c_str() : name.c_str(),
+                  on_path ? FNM_PATHNAME : 0) == 0)
+      return true;
+  }
+  return false;
+}
+
+file_follower& file_set::add(const std::string& path, std::optional<resume_position> resume) {
+  auto o = opts_.follower;
+  o.path = path;
+  if (glob_) {
+    o.registry = this;
+    // read_from applies to the files there at the first look only.
+    o.start = first_scan_ ? opts_.follower.start : read_from::head;
+  }
+  auto& f = followers_[path];
+  f = std::make_unique<file_follower>(o, std::move(resume));
+  if (rotation_hook_)
+    f->on_rotation = rotation_hook_;
+  return *f;
+}
+
+void file_set::scan() {
+  if (!glob_) {
+    if (followers_.empty())
+      add(opts_.pattern, known_.empty() ? std::nullopt : std::optional<resume_position>(known_[0]));
+    return;
+  }
+  std::set<std::string> matched;
+  glob_t found{};
+  if (::glob(opts_.pattern.c_str(), GLOB_NOSORT, nullptr, &found) == 0) {
+    auto now = std::filesystem::file_time_type::clock::now();
+    for (std::size_t i = 0; i < found.gl_pathc; ++i) {
+      std::string path = found.gl_pathv[i];
+      if (excluded(path))
+        continue;
+      struct stat st {};
+      if (::stat(path.c_str(), &st) != 0 || !S_ISREG(st.st_mode))
+        continue;
+      matched.insert(path);
+      if (followers_.count(path) > 0)
+        continue;
+      if (opts_.ignore_older.count() > 0) {
+        std::error_code ec;
+        auto mtime = std::filesystem::last_write_time(path, ec);
+        if (!ec && now - mtime > opts_.ignore_older)
+          continue;
+      }
+      add(path, std::nullopt);
+    }
+  }
+  ::globfree(&found);
+  // A follower whose name matches no more keeps its file until it has read
+  // it to the end (a rotated file may still grow), then goes.
+  for (auto it = followers_.begin(); it != followers_.end();) {
+    if (matched.count(it->first) == 0 && !it->second->has_file()) {
+      gone_rotations_ += it->second->rotations();
+      gone_truncations_ += it->second->truncations();
+      for (auto& n : it->second->take_notices())
+        notices_.push_back(std::move(n));
+      it = followers_.erase(it);
+    } else {
+      ++it;
+    }
+  }
+  first_scan_ = false;
+}
+
+follow_status file_set::step(line_batch& out, std::size_t budget) {
+  if (followers_.empty())
+    return follow_status::no_file;
+  bool any_file = false;
+  auto n = followers_.size();
+  for (std::size_t i = 0; i < n; ++i) {
+    auto it = followers_.begin();
+    std::advance(it, static_cast<long>((next_ + i) % n));
+    line_batch attempt;
+    attempt.key = out.key;
+    attempt.incarnation = out.incarnation;
+    auto status = it->second->step(attempt, budget);
+    any_file = any_file || status != follow_status::no_file;
+    if (status == follow_status::progress || attempt.restart || !attempt.empty()) {
+      next_ = (next_ + i + 1) % n; // the others get their turn next
+      out = std::move(attempt);
+      return follow_status::progress;
+    }
+  }
+  return any_file ? follow_status::at_end : follow_status::no_file;
+}
+
+std::vector<std::string> file_set::open_names() const {
+  std::vector<std::string> names;
+  for (auto& [path, f] : followers_)
+    if (f->has_file())
+      names.push_back(std::filesystem::path(f->open_path()).filename().string());
+  return names;
+}
+
+uint64_t file_set::rotations() const {
+  uint64_t n = gone_rotations_;
+  for (auto& [path, f] : followers_)
+    n += f->rotations();
+  return n;
+}
+
+uint64_t file_set::truncations() const {
+  uint64_t n = gone_truncations_;
+  for (auto& [path, f] : followers_)
+    n += f->truncations();
+  return n;
+}
+
+std::vector<follower_notice> file_set::take_notices() {
+  std::vector<follower_notice> result;
+  result.swap(notices_);
+  for (auto& [path, f] : followers_)
+    for (auto& n : f->take_notices())
+      result.push_back(std::move(n));
+  return result;
+}
+
+std::vector<file_identity> file_set::take_finished() {
+  std::vector<file_identity> result;
+  for (auto& [path, f] : followers_)
+    if (auto done = f->take_finished())
+      result.push_back(*done);
+  return result;
+}
+
+void file_set::on_rotation(std::function<void()> hook) {
+  rotation_hook_ = std::move(hook);
+  for (auto& [path, f] : followers_)
+    f->on_rotation = rotation_hook_;
+}
+
+bool file_set::claim(int fd, const file_identity& id, const void* owner) {
+  auto fp_len = opts_.follower.fingerprint_bytes;
+  std::optional<uint64_t> content;
+  if (fp_len > 0)
+    content = prefix_hash_of(fd, fp_len);
+  for (auto& [key, entry] : claims_) {
+    if (entry.owner == owner)
+      continue;
+    if (key == inode_key(id))
+      return false;
+    // A copy of a file another follower is reading (copytruncate) waits
+    // until that one is done with it, then goes on where it stopped.
+    if (content && prefix_hash_of(entry.fd, fp_len) == content)
+      return false;
+  }
+  claims_[inode_key(id)] = claim_entry{owner, fd};
+  return true;
+}
+
+void file_set::release(const void* owner, const file_identity& id, uint64_t offset) {
+  auto it = claims_.find(inode_key(id));
+  if (it != claims_.end() && it->second.owner == owner)
+    claims_.erase(it);
+  // Most recent first; an older entry for the same file is replaced.
+  known_.erase(std::remove_if(known_.begin(), known_.end(),
+                              [&](const resume_position& k) { return same_file(k.file, id); }),
+               known_.end());
+  known_.insert(known_.begin(), resume_position{id, offset, {}});
+}
+
+std::optional<uint64_t> file_set::known_offset(int fd, const file_identity& id) {
+  auto fp_len = opts_.follower.fingerprint_bytes;
+  for (auto& k : known_) {
+    auto same_inode = k.file.device == id.device && k.file.inode == id.inode;
+    bool full = fp_len > 0 && k.file.prefix_len >= fp_len;
+    if (!same_inode && !full)
+      continue;
+    // Same inode: its first bytes must still be those read (inode reuse,
+    // rewrite). Other inode: a full fingerprint match is the same content.
+    auto hash = k.file.prefix_len == 0 ? std::optional<uint64_t>(k.file.prefix_hash)
+                                       : prefix_hash_of(fd, k.file.prefix_len);
+    if (k.file.prefix_len == 0 ? same_inode : (hash && *hash == k.file.prefix_hash))
+      return k.offset;
+  }
+  return std::nullopt;
+}
+
+} // namespace logcatch

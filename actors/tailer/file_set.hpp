@@ -1,0 +1,83 @@
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "actors/tailer/file_follower.hpp"
+#include "config/config_model.hpp"
+
+namespace logcatch {
+
+/// True if `path` has glob wildcards (*, ? or [).
+bool is_glob(const std::string& path);
+
+/// All files of one key: one file_follower for a plain path; for a glob, one
+/// per matching path, found by scan() (new files are picked up while
+/// running). The followers share a file_registry, so a file is never read by
+/// two of them at once, and a file renamed from one matching name to another
+/// (rotation within the glob) is read on where it was left, not again.
+class file_set : public file_registry {
+public:
+  struct options {
+    std::string pattern;              ///< absolute path or glob
+    std::vector<std::string> exclude; ///< globs: on the full path if they hold '/', else the name
+    millis ignore_older{0};           ///< skip new files not modified for this long (0 = off)
+    file_follower::options follower;  ///< template for every follower (path set per file)
+  };
+
+  /// `known`: the key's delivered positions, most recent first.
+  file_set(options opts, std::vector<resume_position> known);
+  ~file_set() override;
+
+  /// Looks for matching files (glob keys; a plain path has its one follower).
+  void scan();
+  /// One step of the next follower with something to do, round robin.
+  follow_status step(line_batch& out, std::size_t budget);
+
+  bool globbing() const { return glob_; }
+  /// The folder to watch for changes (the pattern's, when it has no wildcard).
+  std::string watch_path() const;
+  /// Names of the open files, for the change waiter.
+  std::vector<std::string> open_names() const;
+  std::size_t files() const { return followers_.size(); }
+  uint64_t rotations() const;
+  uint64_t truncations() const;
+  std::vector<follower_notice> take_notices();
+  std::vector<file_identity> take_finished();
+
+  /// Sets a hook called on every rotation a follower detects (fault hook).
+  void on_rotation(std::function<void()> hook);
+
+  // file_registry
+  bool claim(int fd, const file_identity& id, const void* owner) override;
+  void release(const void* owner, const file_identity& id, uint64_t offset) override;
+  std::optional<uint64_t> known_offset(int fd, const file_identity& id) override;
+
+private:
+  struct claim_entry {
+    const void* owner;
+    int fd;
+  };
+  bool excluded(const std::string& path) const;
+  file_follower& add(const std::string& path, std::optional<resume_position> resume);
+
+  options opts_;
+  bool glob_;
+  bool first_scan_ = true;
+  std::vector<resume_position> known_;
+  std::map<std::string, std::unique_ptr<file_follower>> followers_; // by path
+  std::map<std::pair<uint64_t, uint64_t>, claim_entry> claims_;     // by (device, inode)
+  std::size_t next_ = 0;
+  uint64_t gone_rotations_ = 0; // of followers already removed
+  uint64_t gone_truncations_ = 0;
+  std::function<void()> rotation_hook_;
+  std::vector<follower_notice> notices_;
+};
+
+} // namespace logcatch
