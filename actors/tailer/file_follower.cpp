@@ -324,12 +324,19 @@ bool file_follower::open_path_now() {
       return false;
     }
     known = opts_.registry->known_offset(fd, opened.id);
+    if (known && *known > opened.size) {
+      // Read before up to a point it has not reached again: a copy still
+      // being written. Take it once it is complete.
+      opts_.registry->unclaim(this, opened.id);
+      ::close(fd);
+      return false;
+    }
   }
   adopt(fd, opts_.path, opened.id);
   resumed_ = false;
   pending_restart_ = true;
   if (known)
-    offset_ = std::min(*known, opened.size); // read before: go on there
+    offset_ = *known; // read before: go on there
   else
     offset_ = (first_open_ && opts_.start == read_from::tail) ? opened.size : 0;
   first_open_ = false;

@@ -23,6 +23,8 @@ struct resume_position {
   std::string path; ///< where the file was when it was opened (a hint)
 };
 
+class file_follower;
+
 /// Shared by the followers of one key that follows several files (a glob), so
 /// that no file is read by two followers at once, and a file one follower
 /// left is read on by another where it was left, not again.
@@ -30,10 +32,12 @@ class file_registry {
 public:
   virtual ~file_registry() = default;
   /// Claims the file open as `fd` for `owner`; false while another follower
-  /// holds it, or holds a file with the same content (a copy is read once).
-  virtual bool claim(int fd, const file_identity& id, const void* owner) = 0;
+  /// holds it, or reads a file this one is a copy of (a copy is read once).
+  virtual bool claim(int fd, const file_identity& id, const file_follower* owner) = 0;
+  /// Gives a claimed file back unread.
+  virtual void unclaim(const file_follower* owner, const file_identity& id) = 0;
   /// Gives the file back, with the offset up to which its lines were emitted.
-  virtual void release(const void* owner, const file_identity& id, uint64_t offset) = 0;
+  virtual void release(const file_follower* owner, const file_identity& id, uint64_t offset) = 0;
   /// Where reading stopped before in the open file `fd` (same file: inode
   /// with the same first bytes, or the same content), if it was read.
   virtual std::optional<uint64_t> known_offset(int fd, const file_identity& id) = 0;
@@ -94,6 +98,17 @@ public:
   /// min(offset, fingerprint_bytes) bytes.
   file_identity identity_at(uint64_t offset);
   const file_identity& open_file() const { return id_; }
+  /// The open file's identity with the content hash computed so far.
+  file_identity read_identity() const {
+    auto id = id_;
+    id.prefix_len = hashed_len_;
+    id.prefix_hash = hashed_hash_;
+    return id;
+  }
+  /// The open file's descriptor (-1 when none), for content comparisons.
+  int open_fd() const { return fd_; }
+  /// Offset right after the last line emitted from the open file.
+  uint64_t emitted_offset() const { return offset_ - splitter_.held_bytes(); }
   uint64_t rotations() const { return rotations_; }
   uint64_t truncations() const { return truncations_; }
 

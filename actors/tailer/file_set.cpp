@@ -172,29 +172,42 @@ void file_set::on_rotation(std::function<void()> hook) {
     f->on_rotation = rotation_hook_;
 }
 
-bool file_set::claim(int fd, const file_identity& id, const void* owner) {
-  auto fp_len = opts_.follower.fingerprint_bytes;
-  std::optional<uint64_t> content;
-  if (fp_len > 0)
-    content = prefix_hash_of(fd, fp_len);
+bool file_set::claim(int fd, const file_identity& id, const file_follower* owner) {
+  auto size = stat_fd(fd).size;
   for (auto& [key, entry] : claims_) {
     if (entry.owner == owner)
       continue;
     if (key == inode_key(id))
       return false;
-    // A copy of a file another follower is reading (copytruncate) waits
-    // until that one is done with it, then goes on where it stopped.
-    if (content && prefix_hash_of(entry.fd, fp_len) == content)
+    // A copy of what another follower is reading (copytruncate: same first
+    // bytes) waits: that follower reads on from the copy when it sees the
+    // truncation, or gives it back. A full fingerprint decides even while
+    // the copy is still being written; a shorter prefix only for a file at
+    // least as long as what was read (a new file may share a few bytes).
+    auto reading = entry.owner->read_identity();
+    bool full = reading.prefix_len >= opts_.follower.fingerprint_bytes;
+    if (reading.prefix_len > 0 && (full || size >= entry.owner->emitted_offset()) &&
+        prefix_hash_of(fd, reading.prefix_len) == reading.prefix_hash)
+      return false;
+    // A copy still being written holds so far exactly the first bytes of the
+    // file it copies (an empty file included): wait until it shows its own.
+    auto len = static_cast<uint32_t>(std::min<uint64_t>(size, reading.prefix_len));
+    if (reading.prefix_len > 0 && size < reading.prefix_len &&
+        prefix_hash_of(fd, len) == prefix_hash_of(entry.owner->open_fd(), len))
       return false;
   }
-  claims_[inode_key(id)] = claim_entry{owner, fd};
+  claims_[inode_key(id)] = claim_entry{owner};
   return true;
 }
 
-void file_set::release(const void* owner, const file_identity& id, uint64_t offset) {
+void file_set::unclaim(const file_follower* owner, const file_identity& id) {
   auto it = claims_.find(inode_key(id));
   if (it != claims_.end() && it->second.owner == owner)
     claims_.erase(it);
+}
+
+void file_set::release(const file_follower* owner, const file_identity& id, uint64_t offset) {
+  unclaim(owner, id);
   // Most recent first; an older entry for the same file is replaced.
   known_.erase(std::remove_if(known_.begin(), known_.end(),
                               [&](const resume_position& k) { return same_file(k.file, id); }),

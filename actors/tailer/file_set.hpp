@@ -55,14 +55,14 @@ public:
   void on_rotation(std::function<void()> hook);
 
   // file_registry
-  bool claim(int fd, const file_identity& id, const void* owner) override;
-  void release(const void* owner, const file_identity& id, uint64_t offset) override;
+  bool claim(int fd, const file_identity& id, const file_follower* owner) override;
+  void unclaim(const file_follower* owner, const file_identity& id) override;
+  void release(const file_follower* owner, const file_identity& id, uint64_t offset) override;
   std::optional<uint64_t> known_offset(int fd, const file_identity& id) override;
 
 private:
   struct claim_entry {
-    const void* owner;
-    int fd;
+    const file_follower* owner;
   };
   bool excluded(const std::string& path) const;
   file_follower& add(const std::string& path, std::optional<resume_position> resume);

@@ -32,18 +32,21 @@ void delivery_verifier::on_line(const char* data, std::size_t n) {
   if (st.seen.size() <= seq)
     st.seen.resize(seq + 1 + st.seen.size() / 2, 0);
   auto& copies = st.seen[seq];
+  auto segment = segment_lines_ == 0 ? 0 : seq / segment_lines_;
+  auto highest = st.highest.find(segment);
   if (copies > 0) {
     ++st.duplicated;
   } else {
     ++st.unique;
-    if (st.any && seq < st.highest)
+    if (highest != st.highest.end() && seq < highest->second)
       ++st.out_of_order;
   }
   if (copies < 255)
     ++copies;
-  if (!st.any || seq > st.highest)
-    st.highest = seq;
-  st.any = true;
+  if (highest == st.highest.end())
+    st.highest.emplace(segment, seq);
+  else if (seq > highest->second)
+    highest->second = seq;
 }
 
 void delivery_verifier::on_text(const std::string& text) {

@@ -14,6 +14,12 @@ namespace logcatch {
 /// feeds it while a test or the demo polls it.
 class delivery_verifier {
 public:
+  /// `segment_lines`: order is checked within runs of this many numbers (the
+  /// lines of one rotated file, when a writer rotates every N lines and the
+  /// collector may read several files of a stream at once); 0 = the whole stream.
+  explicit delivery_verifier(uint64_t segment_lines = 0) : segment_lines_(segment_lines) {
+  }
+
   struct stream_report {
     std::string stream;
     uint64_t written = 0;
@@ -21,7 +27,7 @@ public:
     uint64_t unique = 0;
     uint64_t lost = 0;         ///< written but never seen
     uint64_t duplicated = 0;   ///< seen more than once (extra copies)
-    uint64_t out_of_order = 0; ///< first seen after a higher number
+    uint64_t out_of_order = 0; ///< first seen after a higher number (of its segment)
   };
 
   /// Feeds one line (without '\n').
@@ -47,10 +53,10 @@ private:
     uint64_t unique = 0;
     uint64_t duplicated = 0;
     uint64_t out_of_order = 0;
-    uint64_t highest = 0;
-    bool any = false;
+    std::map<uint64_t, uint64_t> highest; // per segment
   };
 
+  uint64_t segment_lines_ = 0;
   mutable std::mutex mtx_;
   std::map<std::string, stream_state, std::less<>> streams_;
   uint64_t malformed_ = 0;
