@@ -75,6 +75,7 @@ config_diff diff_configs(const collector_config& current, const collector_config
   diff.sink_changed = !same_sink(current.sink, next.sink);
   diff.supervision_changed = !same_supervision(current.supervision, next.supervision);
   diff.log_changed = current.log.dir != next.log.dir || current.log.level != next.log.level;
+  diff.state_dir_changed = current.state_dir != next.state_dir;
   return diff;
 }
 
@@ -105,6 +106,8 @@ std::string describe(const config_diff& diff, const collector_config& current) {
     parts.push_back("supervision changed");
   if (diff.log_changed)
     parts.push_back("own log changed");
+  if (diff.state_dir_changed)
+    parts.push_back("state_dir changed (applies at the next start)");
   return join(parts, "; ");
 }
 

@@ -35,10 +35,12 @@ struct reload_fixture {
     write_file(config, logs_section + "sink:\n  type: file\n  path: out.log\n", false);
   }
 
-  void start(const std::string& logs_section) {
+  void start(const std::string& logs_section, bool inotify = true) {
     write_config(logs_section);
-    child = std::make_unique<child_process>(
-      std::vector<std::string>{LOGCATCH_BINARY, "run", "--config", config}, dir.path());
+    std::vector<std::string> argv{LOGCATCH_BINARY, "run", "--config", config};
+    if (!inotify) // as on a filesystem without inotify: the stat-poll fallback
+      argv.insert(argv.begin(), {"/usr/bin/env", "LOGCATCH_NO_INOTIFY=1"});
+    child = std::make_unique<child_process>(argv, dir.path());
     REQUIRE(eventually([&] { return contains(child->err(), "collecting"); }));
   }
 
@@ -164,4 +166,58 @@ TEST_CASE("SIGHUP reads the config at once and logs the outcome in one line") {
   f.child->signal(SIGHUP);
   REQUIRE(eventually([&] { return f.delivered("b", 1); }));
   f.stop();
+}
+
+TEST_CASE("without inotify, the stat-poll fallback still collects and reloads") {
+  reload_fixture f;
+  f.start("logs:\n  a: a.log\n", false);
+  write_file(f.dir / "a.log", lines("a", 0, 5));
+  REQUIRE(eventually([&] { return f.delivered("a", 5); }));
+  write_file(f.dir / "b.log", lines("b", 0, 3));
+  f.write_config("logs:\n  a: a.log\n  b: b.log\n");
+  REQUIRE(eventually([&] { return f.delivered("b", 3); }));
+  write_file(f.dir / "a.log", lines("a", 5, 8));
+  REQUIRE(eventually([&] { return f.delivered("a", 8); }));
+  f.stop();
+  f.require_clean({{"a", 8}, {"b", 3}});
+}
+
+TEST_CASE("a config swapped in by renaming a symlink (Kubernetes ConfigMap style) is applied") {
+  reload_fixture f;
+  // config.yaml -> ..data/config.yaml, ..data -> ..v1 (a folder)
+  std::filesystem::create_directories(f.dir / "..v1");
+  write_file(f.dir / "..v1/config.yaml", "logs:\n  a: a.log\nsink:\n  type: file\n  path: out.log\n",
+             false);
+  std::filesystem::create_directory_symlink("..v1", f.dir / "..data");
+  std::filesystem::create_symlink("..data/config.yaml", f.config);
+  f.child = std::make_unique<child_process>(
+    std::vector<std::string>{LOGCATCH_BINARY, "run", "--config", f.config}, f.dir.path());
+  REQUIRE(eventually([&] { return contains(f.child->err(), "collecting"); }));
+  std::filesystem::create_directories(f.dir / "..v2");
+  write_file(f.dir / "..v2/config.yaml",
+             "logs:\n  a: a.log\n  b: b.log\nsink:\n  type: file\n  path: out.log\n", false);
+  std::filesystem::create_directory_symlink("..v2", f.dir / "..data_tmp");
+  std::filesystem::rename(f.dir / "..data_tmp", f.dir / "..data"); // the atomic swap
+  write_file(f.dir / "b.log", lines("b", 0, 2));
+  REQUIRE(eventually([&] { return f.delivered("b", 2); }));
+  f.stop();
+}
+
+TEST_CASE("a changed sink path takes effect on the next lines") {
+  reload_fixture f;
+  f.start("logs:\n  a: a.log\n");
+  write_file(f.dir / "a.log", lines("a", 0, 3));
+  REQUIRE(eventually([&] { return f.delivered("a", 3); }));
+  write_file(f.config, "logs:\n  a: a.log\nsink:\n  type: file\n  path: other.log\n", false);
+  REQUIRE(eventually([&] { return contains(f.child->err(), "now writing to " + f.dir / "other.log"); }));
+  write_file(f.dir / "a.log", lines("a", 3, 5));
+  REQUIRE(eventually([&] {
+    delivery_verifier v;
+    v.on_text(read_file(f.dir / "other.log"));
+    return v.unique("a") == 2;
+  }));
+  f.stop();
+  delivery_verifier both;
+  both.on_text(read_file(f.out) + read_file(f.dir / "other.log"));
+  CHECK(delivery_verifier::clean(both.report({{"a", 5}}), both.malformed()));
 }

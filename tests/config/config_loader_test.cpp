@@ -664,3 +664,38 @@ TEST_CASE("log and catsyslog cannot both set the collector's own log", "[config]
      "catsyslog: the collector's own log is already set by 'log' (line 2)"},
   });
 }
+
+TEST_CASE("Glob keys read exclude as a glob or a list, and ignore_older", "[config]") {
+  auto cfg = load("logs:\n"
+                  "  app:\n    path: app/*.log*\n    exclude: '*.gz'\n    ignore_older: 24h\n"
+                  "  web:\n    path: web/*.log\n    exclude: ['*.1', /cfg/web/skip.log]\n");
+  REQUIRE(cfg.logs.size() == 2);
+  CHECK(cfg.logs[0].path == "/cfg/app/*.log*");
+  CHECK(cfg.logs[0].exclude == std::vector<std::string>{"*.gz"});
+  CHECK(cfg.logs[0].ignore_older == std::chrono::hours(24));
+  CHECK(cfg.logs[1].exclude == std::vector<std::string>{"*.1", "/cfg/web/skip.log"});
+  CHECK(cfg.logs[1].ignore_older == millis{0});
+}
+
+TEST_CASE("state_dir defaults to the config's folder and resolves like other paths", "[config]") {
+  CHECK(load("logs: {a: /x}\n").state_dir == "/cfg");
+  CHECK(load("logs: {a: /x}\nstate_dir: state\n").state_dir == "/cfg/state");
+}
+
+TEST_CASE("fingerprint_bytes is a size up to 1MiB, 0 meaning by inode only", "[config]") {
+  CHECK(load("logs:\n  a: {path: /x, fingerprint_bytes: 0}\n").logs[0].fingerprint_bytes == 0);
+  CHECK(load("logs:\n  a: {path: /x, fingerprint_bytes: 4KiB}\n").logs[0].fingerprint_bytes == 4096);
+  CHECK(load("logs:\n  a: /x\n").logs[0].fingerprint_bytes == 1024);
+}
+
+TEST_CASE("Bad exclude, ignore_older, fingerprint_bytes and a sink inside a glob are errors",
+          "[config][error]") {
+  check_errors({
+    {"logs:\n  a: {path: /x, exclude: [ok, {no: 1}]}\n", 2, 31, "exclude: expected a glob"},
+    {"logs:\n  a: {path: /x, exclude: {no: 1}}\n", 2, 26, "exclude: expected a glob or a list"},
+    {"logs:\n  a: {path: /x, ignore_older: soon}\n", 2, 31, "ignore_older: expected a duration"},
+    {"logs:\n  a: {path: /x, fingerprint_bytes: 2MiB}\n", 2, 36, "fingerprint_bytes: must be"},
+    {"logs:\n  a: /var/log/*.log\nsink: {type: file, path: /var/log/out.log}\n", 3, 26,
+     "matches the glob of key 'a'"},
+  });
+}

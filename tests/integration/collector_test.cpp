@@ -220,3 +220,23 @@ TEST_CASE("a key failing past max_restarts is reported and still retried, losing
   CHECK(s->last_failure.find("crash_every_lines=50") != std::string::npos);
   require_clean(seen.verifier, {{"a", 1000}});
 }
+
+TEST_CASE("a glob key picks up new matching files while running, and skips excluded ones") {
+  temp_dir dir;
+  auto log = log_key("app", dir / "*.log*");
+  log.exclude = {"*.gz"};
+  auto cfg = config_for(dir, {log});
+  cfg.sink.path = dir / "collected.out"; // not matched by the glob
+  observed seen;
+  write_file(dir / "one.log", numbered_lines("one", 0, 3));
+  collector running{cfg, seen.observer()};
+  REQUIRE(eventually([&] { return seen.verifier.unique("one") == 3; }));
+  write_file(dir / "two.log", numbered_lines("two", 0, 4));
+  write_file(dir / "old.log.gz", numbered_lines("gz", 0, 2));
+  CHECK(eventually([&] { return seen.verifier.unique("two") == 4; }));
+  write_file(dir / "one.log", numbered_lines("one", 3, 5));
+  CHECK(eventually([&] { return seen.verifier.unique("one") == 5; }));
+  running.stop();
+  CHECK(seen.verifier.unique("gz") == 0);
+  require_clean(seen.verifier, {{"one", 5}, {"two", 4}});
+}
