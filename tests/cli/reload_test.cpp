@@ -12,17 +12,6 @@ using namespace logcatch::test;
 
 namespace {
 
-bool contains(const std::string& text, const std::string& part) {
-  return text.find(part) != std::string::npos;
-}
-
-std::string lines(const std::string& stream, uint64_t from, uint64_t to) {
-  std::string text;
-  for (auto i = from; i < to; ++i)
-    text += stream + " " + std::to_string(i) + " x\n";
-  return text;
-}
-
 /// A running collector on DIR/config.yaml writing to DIR/out.log.
 struct reload_fixture {
   temp_dir dir;
@@ -82,34 +71,34 @@ struct reload_fixture {
 
 TEST_CASE("reload adds, updates and removes keys, and a re-added key resumes") {
   reload_fixture f;
-  write_file(f.dir / "a.log", lines("a", 0, 10));
+  write_file(f.dir / "a.log", numbered_lines("a", 0, 10));
   f.start("logs:\n  a: a.log\n");
   REQUIRE(eventually([&] { return f.delivered("a", 10); }));
 
   // add
-  write_file(f.dir / "b.log", lines("b", 0, 5));
+  write_file(f.dir / "b.log", numbered_lines("b", 0, 5));
   f.write_config("logs:\n  a: a.log\n  b: b.log\n");
   REQUIRE(eventually([&] { return f.delivered("b", 5); }));
   CHECK(eventually([&] { return contains(f.child->err(), "reload applied: added b"); }));
 
   // update an option: the tailer restarts where delivery ended
-  write_file(f.dir / "a.log", lines("a", 10, 20));
+  write_file(f.dir / "a.log", numbered_lines("a", 10, 20));
   f.write_config("logs:\n  a: { path: a.log, max_line_bytes: 4096 }\n  b: b.log\n");
   CHECK(eventually([&] {
     return contains(f.child->err(), "reload applied: updated a (max_line_bytes)");
   }));
-  write_file(f.dir / "a.log", lines("a", 20, 30));
+  write_file(f.dir / "a.log", numbered_lines("a", 20, 30));
   REQUIRE(eventually([&] { return f.delivered("a", 30); }));
 
   // remove b, write to it while it is gone, then add it again: it resumes
   f.write_config("logs:\n  a: { path: a.log, max_line_bytes: 4096 }\n");
   REQUIRE(eventually([&] { return contains(f.child->err(), "key b removed"); }));
-  write_file(f.dir / "b.log", lines("b", 5, 15));
+  write_file(f.dir / "b.log", numbered_lines("b", 5, 15));
   f.write_config("logs:\n  a: { path: a.log, max_line_bytes: 4096 }\n  b: b.log\n");
   REQUIRE(eventually([&] { return f.delivered("b", 15); }));
 
   // update the path: the key follows the new file
-  write_file(f.dir / "a2.log", lines("a2", 0, 7));
+  write_file(f.dir / "a2.log", numbered_lines("a2", 0, 7));
   f.write_config("logs:\n  a: a2.log\n  b: b.log\n");
   REQUIRE(eventually([&] { return f.delivered("a2", 7); }));
   f.stop();
@@ -124,10 +113,10 @@ TEST_CASE("an invalid config is rejected with FILE:LINE:COL and the running one 
   f.write_config("logs:\n  a: a.log\n  b: {paht: b.log}\n");
   REQUIRE(eventually([&] { return f.count("reload rejected") == 2; }));
   CHECK(contains(f.child->err(), f.config + ":3:7: unknown key 'paht'"));
-  write_file(f.dir / "a.log", lines("a", 0, 3));
+  write_file(f.dir / "a.log", numbered_lines("a", 0, 3));
   REQUIRE(eventually([&] { return f.delivered("a", 3); }));
   // The next valid edit applies.
-  write_file(f.dir / "c.log", lines("c", 0, 2));
+  write_file(f.dir / "c.log", numbered_lines("c", 0, 2));
   f.write_config("logs:\n  a: a.log\n  c: c.log\n");
   REQUIRE(eventually([&] { return f.delivered("c", 2); }));
   f.stop();
@@ -141,14 +130,14 @@ TEST_CASE("an editor's save by rename and a deleted, re-created config are both 
   write_file(f.dir / ".config.yaml.swp",
              "logs:\n  a: a.log\n  b: b.log\nsink:\n  type: file\n  path: out.log\n", false);
   REQUIRE(std::rename((f.dir / ".config.yaml.swp").c_str(), f.config.c_str()) == 0);
-  write_file(f.dir / "b.log", lines("b", 0, 4));
+  write_file(f.dir / "b.log", numbered_lines("b", 0, 4));
   REQUIRE(eventually([&] { return f.delivered("b", 4); }));
 
   REQUIRE(std::remove(f.config.c_str()) == 0);
   REQUIRE(eventually([&] { return contains(f.child->err(), "cannot read the config"); }));
-  write_file(f.dir / "a.log", lines("a", 0, 2)); // still collecting meanwhile
+  write_file(f.dir / "a.log", numbered_lines("a", 0, 2)); // still collecting meanwhile
   REQUIRE(eventually([&] { return f.delivered("a", 2); }));
-  write_file(f.dir / "c.log", lines("c", 0, 3));
+  write_file(f.dir / "c.log", numbered_lines("c", 0, 3));
   f.write_config("logs:\n  a: a.log\n  b: b.log\n  c: c.log\n");
   REQUIRE(eventually([&] { return f.delivered("c", 3); }));
   f.stop();
@@ -161,7 +150,7 @@ TEST_CASE("SIGHUP reads the config at once and logs the outcome in one line") {
   f.child->signal(SIGHUP);
   REQUIRE(eventually([&] { return contains(f.child->err(), "reload applied: no changes"); }));
   CHECK(contains(f.child->err(), "reload requested (SIGHUP)"));
-  write_file(f.dir / "b.log", lines("b", 0, 1));
+  write_file(f.dir / "b.log", numbered_lines("b", 0, 1));
   f.write_config("logs:\n  a: a.log\n  b: b.log\n");
   f.child->signal(SIGHUP);
   REQUIRE(eventually([&] { return f.delivered("b", 1); }));
@@ -171,12 +160,12 @@ TEST_CASE("SIGHUP reads the config at once and logs the outcome in one line") {
 TEST_CASE("without inotify, the stat-poll fallback still collects and reloads") {
   reload_fixture f;
   f.start("logs:\n  a: a.log\n", false);
-  write_file(f.dir / "a.log", lines("a", 0, 5));
+  write_file(f.dir / "a.log", numbered_lines("a", 0, 5));
   REQUIRE(eventually([&] { return f.delivered("a", 5); }));
-  write_file(f.dir / "b.log", lines("b", 0, 3));
+  write_file(f.dir / "b.log", numbered_lines("b", 0, 3));
   f.write_config("logs:\n  a: a.log\n  b: b.log\n");
   REQUIRE(eventually([&] { return f.delivered("b", 3); }));
-  write_file(f.dir / "a.log", lines("a", 5, 8));
+  write_file(f.dir / "a.log", numbered_lines("a", 5, 8));
   REQUIRE(eventually([&] { return f.delivered("a", 8); }));
   f.stop();
   f.require_clean({{"a", 8}, {"b", 3}});
@@ -198,7 +187,7 @@ TEST_CASE("a config swapped in by renaming a symlink (Kubernetes ConfigMap style
              "logs:\n  a: a.log\n  b: b.log\nsink:\n  type: file\n  path: out.log\n", false);
   std::filesystem::create_directory_symlink("..v2", f.dir / "..data_tmp");
   std::filesystem::rename(f.dir / "..data_tmp", f.dir / "..data"); // the atomic swap
-  write_file(f.dir / "b.log", lines("b", 0, 2));
+  write_file(f.dir / "b.log", numbered_lines("b", 0, 2));
   REQUIRE(eventually([&] { return f.delivered("b", 2); }));
   f.stop();
 }
@@ -206,11 +195,11 @@ TEST_CASE("a config swapped in by renaming a symlink (Kubernetes ConfigMap style
 TEST_CASE("a changed sink path takes effect on the next lines") {
   reload_fixture f;
   f.start("logs:\n  a: a.log\n");
-  write_file(f.dir / "a.log", lines("a", 0, 3));
+  write_file(f.dir / "a.log", numbered_lines("a", 0, 3));
   REQUIRE(eventually([&] { return f.delivered("a", 3); }));
   write_file(f.config, "logs:\n  a: a.log\nsink:\n  type: file\n  path: other.log\n", false);
   REQUIRE(eventually([&] { return contains(f.child->err(), "now writing to " + f.dir / "other.log"); }));
-  write_file(f.dir / "a.log", lines("a", 3, 5));
+  write_file(f.dir / "a.log", numbered_lines("a", 3, 5));
   REQUIRE(eventually([&] {
     delivery_verifier v;
     v.on_text(read_file(f.dir / "other.log"));

@@ -12,15 +12,8 @@ using namespace logcatch::test;
 
 namespace {
 
-bool contains(const std::string& text, const std::string& part) {
-  return text.find(part) != std::string::npos;
-}
-
 std::string lines(const std::string& stream, uint64_t from, uint64_t to) {
-  std::string text;
-  for (auto i = from; i < to; ++i)
-    text += stream + " " + std::to_string(i) + " some payload to fill the line\n";
-  return text;
+  return numbered_lines(stream, from, to, "some payload to fill the line");
 }
 
 uint64_t unique_in(const std::string& path, const std::string& stream) {

@@ -39,14 +39,6 @@ inline collector_config config_for(const temp_dir& dir, std::vector<log_config> 
   return cfg;
 }
 
-/// "STREAM FROM ... STREAM TO-1" as '\n'-terminated numbered lines.
-inline std::string numbered_lines(const std::string& stream, uint64_t from, uint64_t to) {
-  std::string text;
-  for (auto i = from; i < to; ++i)
-    text += stream + " " + std::to_string(i) + " payload\n";
-  return text;
-}
-
 struct observed {
   delivery_verifier verifier;
   std::atomic<uint64_t> lines{0};

@@ -48,15 +48,16 @@ TEST_CASE("every line arrives exactly once and in order while files rotate and t
       numbered_writer::options o;
       o.path = log.path;
       o.stream = log.key;
-      // One rotation a second: a tailer that falls more than a whole file
-      // behind skips the middle file (a documented limit of this version),
-      // so rotations stay slow enough for a loaded, sanitized test machine.
+      // A rotation every two seconds: a plain-path tailer that falls more
+      // than a whole file behind skips the middle file (a documented limit;
+      // globs lift it), so rotations stay slow enough for a loaded,
+      // sanitized test machine.
       o.lines_per_second = 2000;
-      o.rotate_every = 2000;
+      o.rotate_every = 4000;
       writers.push_back(std::make_unique<numbered_writer>(o));
       writers.back()->start();
     }
-    REQUIRE(eventually([&] { return writers[0]->written() >= 9000; }));
+    REQUIRE(eventually([&] { return writers[0]->written() >= 13000; }));
     for (auto& w : writers) {
       w->stop();
       REQUIRE(w->error().empty());
@@ -77,7 +78,7 @@ TEST_CASE("every line arrives exactly once and in order while files rotate and t
   REQUIRE(s2);
   CHECK(s2->restarts >= 5);
   CHECK(s1->restarts == 0);
-  CHECK(s1->rotations >= 4);
+  CHECK(s1->rotations >= 3);
 }
 
 TEST_CASE("after a truncation every new line arrives and none delivered before is repeated") {
