@@ -41,6 +41,8 @@ uint64_t unit_millis(const std::string& unit) {
     return 60 * second;
   if (unit == "h")
     return 3600 * second;
+  if (unit == "d")
+    return 24 * 3600 * second;
   return 0;
 }
 

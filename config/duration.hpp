@@ -10,8 +10,8 @@
 
 namespace logcatch {
 
-/// Parses a non-negative duration with a required unit: ms, s, m or h, e.g.
-/// "250ms", "10s", "5m", "1h", "1.5s", "0s", optionally with one space before
+/// Parses a non-negative duration with a required unit: ms, s, m, h or d,
+/// e.g. "250ms", "10s", "5m", "1h", "7d", "1.5s", "0s", optionally with one space before
 /// the unit. A decimal fraction is allowed if the result is a whole number of
 /// milliseconds ("1.5s" yes, "0.5ms" no).
 /// Returns nullopt for bare numbers, other units, negatives, garbage or overflow.

@@ -10,6 +10,7 @@ TEST_CASE("parse_duration reads milliseconds, seconds, minutes and hours", "[con
   CHECK(parse_duration("10s") == 10s);
   CHECK(parse_duration("5m") == 5min);
   CHECK(parse_duration("1h") == 1h);
+  CHECK(parse_duration("7d") == 168h);
   CHECK(parse_duration("0s") == 0ms);
   CHECK(parse_duration("0ms") == 0ms);
 }
@@ -32,7 +33,7 @@ TEST_CASE("parse_duration allows one space before the unit", "[config][duration]
 
 TEST_CASE("parse_duration rejects bare numbers, other units, negatives and garbage",
           "[config][duration]") {
-  for (const char* text : {"", "250", "0", "10us", "10ns", "10d", "10S", "10 s s", "-1s", "+1s",
+  for (const char* text : {"", "250", "0", "10us", "10ns", "10w", "10S", "10 s s", "-1s", "+1s",
                            " 1s", "1s ", "s", "ms", ".5s", "1.s", "1..5s", "1.5.5s", "1e3ms",
                            "ten seconds", "1.0000000001h"}) {
     INFO("text: '" << text << "'");
