@@ -1,7 +1,6 @@
 #include "actors/tailer/tailer_actor.hpp"
 
 #include <algorithm>
-#include <filesystem>
 #include <stdexcept>
 
 #include "actors/messages.hpp"
