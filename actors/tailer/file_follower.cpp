@@ -4,7 +4,9 @@
 #include <cerrno>
 #include <cstring>
 #include <fcntl.h>
+#include <dirent.h>
 #include <filesystem>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "actors/tailer/rotation_detector.hpp"
@@ -212,6 +214,13 @@ follow_status file_follower::step(line_batch& out, std::size_t budget) {
   // follower may go on with it under its new name, so only deletion counts.
   if (change == file_change::deleted || opts_.registry == nullptr)
     finished_ = out.file;
+  if (change == file_change::rotated && resumed_ && opts_.registry == nullptr) {
+    struct stat st {};
+    if (::fstat(fd_, &st) == 0) {
+      caught_up_.insert({id_.device, id_.inode});
+      queue_rotated_after(st.st_mtim);
+    }
+  }
   if (change == file_change::rotated) {
     ++rotations_;
     notice(false, open_path_ + " rotated after " + std::to_string(offset_) +
@@ -224,7 +233,68 @@ follow_status file_follower::step(line_batch& out, std::size_t budget) {
   return follow_status::progress;
 }
 
+void file_follower::queue_rotated_after(const struct timespec& finished_mtime) {
+  // Named like a rotated copy, modified after the file just finished, and
+  // neither that file nor the one at the path: written after it, never read.
+  auto where = copies();
+  auto at_path = stat_path(opts_.path);
+  std::vector<std::pair<struct timespec, std::string>> found;
+  std::unique_ptr<DIR, int (*)(DIR*)> dir{::opendir(where.folder.c_str()), ::closedir};
+  if (!dir)
+    return;
+  auto later = [](const struct timespec& a, const struct timespec& b) {
+    return a.tv_sec != b.tv_sec ? a.tv_sec > b.tv_sec : a.tv_nsec > b.tv_nsec;
+  };
+  while (auto* entry = ::readdir(dir.get())) {
+    std::string name = entry->d_name;
+    static const char* compressed[] = {".gz", ".bz2", ".xz", ".zst", ".zip", ".lz4"};
+    bool packed = false;
+    for (auto* ext : compressed)
+      packed = packed || (name.size() > std::strlen(ext) &&
+                          name.compare(name.size() - std::strlen(ext), std::string::npos, ext) == 0);
+    if (packed || name == where.name || name.compare(0, where.name.size(), where.name) != 0 ||
+        std::strchr(".-_", name[where.name.size()]) == nullptr)
+      continue;
+    auto candidate = where.folder + "/" + name;
+    struct stat st {};
+    if (::stat(candidate.c_str(), &st) != 0 || !S_ISREG(st.st_mode) ||
+        !later(st.st_mtim, finished_mtime))
+      continue;
+    std::pair<uint64_t, uint64_t> inode{st.st_dev, st.st_ino};
+    if (caught_up_.count(inode) > 0 ||
+        (at_path.exists && at_path.id == file_identity{inode.first, inode.second}))
+      continue;
+    found.emplace_back(st.st_mtim, candidate);
+  }
+  std::sort(found.begin(), found.end(),
+            [&](const auto& a, const auto& b) { return later(b.first, a.first); });
+  catch_up_.clear();
+  for (auto& f : found)
+    catch_up_.push_back(f.second);
+}
+
+bool file_follower::open_caught_up() {
+  while (!catch_up_.empty()) {
+    auto path = catch_up_.front();
+    catch_up_.pop_front();
+    int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+      continue;
+    auto st = stat_fd(fd);
+    adopt(fd, path, st.id);
+    caught_up_.insert({st.id.device, st.id.inode});
+    resumed_ = true; // finishing it looks for the next one
+    pending_restart_ = true;
+    offset_ = 0;
+    notice(true, path + " was rotated while this key was not being read: reading it first");
+    return true;
+  }
+  return false;
+}
+
 bool file_follower::open_next() {
+  if (open_caught_up())
+    return true;
   if (resume_) {
     auto at = std::move(*resume_);
     resume_.reset();

@@ -2,6 +2,9 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <ctime>
+#include <deque>
+#include <set>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -137,6 +140,8 @@ private:
   bool switch_to_copy();
   bool adopt(int fd, const std::string& path, const file_identity& id);
   copy_search copies() const;
+  void queue_rotated_after(const struct timespec& finished_mtime);
+  bool open_caught_up();
 
   options opts_;
   std::optional<resume_position> resume_;
@@ -156,6 +161,10 @@ private:
   uint64_t truncations_ = 0;
   std::vector<follower_notice> notices_;
   std::optional<file_identity> finished_;
+  // Rotated files a resumed key has not read (two rotations or more while it
+  // was not being read), oldest first: read before the file at the path.
+  std::deque<std::string> catch_up_;
+  std::set<std::pair<uint64_t, uint64_t>> caught_up_;
 };
 
 } // namespace logcatch

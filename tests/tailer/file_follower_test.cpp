@@ -251,3 +251,41 @@ TEST_CASE("two files with identical first bytes are taken for copies of each oth
   // Taken for the same file (content decides): read on at offset 32.
   CHECK(drain(f).lines == std::vector<std::string>{"and more"});
 }
+
+TEST_CASE("a resumed plain path reads files rotated meanwhile, oldest first, before the new one") {
+  temp_dir dir;
+  auto path = dir / "a.log";
+  write_file(path, "a 0 x\na 1 x\n");
+  resume_position pos;
+  {
+    file_follower f{opts_for(path), std::nullopt};
+    drain(f);
+    pos = resume_position{f.identity_at(6), 6, path}; // only "a 0" was delivered
+  }
+  // Two rotations while the key was not being read: A -> a.log.1, B -> a.log.2.
+  auto now = std::filesystem::file_time_type::clock::now();
+  REQUIRE(std::rename(path.c_str(), (path + ".1").c_str()) == 0);
+  write_file(path, "b 0 x\nb 1 x\n");
+  REQUIRE(std::rename(path.c_str(), (path + ".2").c_str()) == 0);
+  write_file(path, "c 0 x\n");
+  write_file(dir / "a.log.0.gz", "compressed, never read\n");
+  write_file(dir / "other.log", "not a rotated name\n");
+  std::filesystem::last_write_time(path + ".1", now - std::chrono::seconds(30));
+  std::filesystem::last_write_time(path + ".2", now - std::chrono::seconds(20));
+  std::filesystem::last_write_time(dir / "a.log.0.gz", now - std::chrono::seconds(10));
+  file_follower f{opts_for(path), pos};
+  CHECK(drain(f).lines == std::vector<std::string>{"a 1 x", "b 0 x", "b 1 x", "c 0 x"});
+}
+
+TEST_CASE("a plain path that was being read does not read other rotated names") {
+  temp_dir dir;
+  auto path = dir / "a.log";
+  write_file(path + ".7", "old rotated file\n");
+  write_file(path, "a 0 x\n");
+  file_follower f{opts_for(path), std::nullopt};
+  drain(f);
+  write_file(path + ".7", "touched later\n");
+  REQUIRE(std::rename(path.c_str(), (path + ".1").c_str()) == 0);
+  write_file(path, "b 0 x\n");
+  CHECK(drain(f).lines == std::vector<std::string>{"b 0 x"});
+}
