@@ -1,33 +1,16 @@
 #include "actors/collector.hpp"
 
-#include <algorithm>
-#include <filesystem>
-#include <thread>
 
 #include "actors/config_watcher/config_watcher_actor.hpp"
 #include "actors/messages.hpp"
 #include "actors/root/root_actor.hpp"
 #include "actors/self_log.hpp"
+#include "actors/system_config.hpp"
 
 namespace logcatch {
 
-namespace {
-
-class system_config : public caf::actor_system_config {
-public:
-  system_config() {
-    register_message_types(*this);
-    // CAF defaults to max(cores, 4) workers; tailers and the sink are
-    // detached threads, so the scheduler only runs the root.
-    auto cores = std::max(2u, std::thread::hardware_concurrency());
-    set("scheduler.max-threads", static_cast<size_t>(std::min(cores, 4u)));
-  }
-};
-
-} // namespace
-
 struct collector::impl {
-  system_config cfg;
+  system_config cfg{false};
   caf::actor_system system{cfg};
   caf::actor sink;
   caf::actor root;
@@ -40,19 +23,7 @@ struct collector::impl {
 collector::collector(const collector_config& cfg, batch_observer observer,
                      const std::string& config_path) {
   // Recovery and opening the output throw before any actor exists.
-  sink_options opts;
-  opts.cfg = cfg.sink;
-  if (!cfg.state_dir.empty()) {
-    std::error_code ec;
-    std::filesystem::create_directories(cfg.state_dir, ec);
-    opts.state = std::make_shared<checkpoint_file>(cfg.state_dir + "/logcatch.state");
-    opts.recovery = recover_sink(cfg.sink, *opts.state);
-    for (auto& note : opts.recovery.notes)
-      log_info("sink", note);
-    for (auto& problem : opts.recovery.problems)
-      log_error("sink", problem);
-  }
-  opts.out = std::make_shared<output_writer>(cfg.sink);
+  auto opts = prepare_sink(cfg.sink, cfg.state_dir);
   opts.observer = std::move(observer);
   impl_ = std::make_unique<impl>();
   impl_->sink = impl_->system.spawn<caf::detached>(sink_actor, std::move(opts));

@@ -20,6 +20,7 @@ struct size_adjustment {
 
 struct line_batch {
   std::string key;        ///< path key (config) the lines belong to
+  std::string node;       ///< the collector that sent it, set by an aggregator (empty locally)
   uint64_t incarnation = 0; ///< which start of the key's tailer sent it
   file_identity file;     ///< the file the lines were read from
   std::string path;       ///< that file's path when it was opened
@@ -38,6 +39,9 @@ struct line_batch {
   std::vector<size_adjustment> size_adjust;
   uint32_t cut_lines = 0; ///< lines cut at max_line_bytes
 
+  /// Whose positions the batch moves: the key, qualified by the collector
+  /// node at an aggregator ('/' cannot occur in either).
+  std::string position_key() const { return node.empty() ? key : node + "/" + key; }
   std::size_t line_count() const { return ends.size(); }
   bool empty() const { return ends.empty(); }
   /// File offset of each line's first byte, in order.

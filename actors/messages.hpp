@@ -22,6 +22,9 @@
 //                           (supervision_atom, supervision_config) new restart policy
 //   config_watcher -> self  (watch_atom)                    wait for a change, then look
 //   main   -> config_watcher (reload_atom)                 SIGHUP: read the config now
+//   collector -> aggregator (hello_atom, node, auth_token) => ok   before any batch
+//   collector -> aggregator line_batch, (sync_atom, key)  as to a local sink;
+//                           acks come back over the wire
 
 #include <cstdint>
 #include <string>
@@ -46,6 +49,7 @@ using stats_atom = caf::atom_constant<caf::atom("lc_stats")>;
 using retry_atom = caf::atom_constant<caf::atom("lc_retry")>;
 using commit_atom = caf::atom_constant<caf::atom("lc_commit")>;
 using forget_atom = caf::atom_constant<caf::atom("lc_forget")>;
+using hello_atom = caf::atom_constant<caf::atom("lc_hello")>;
 using key_add_atom = caf::atom_constant<caf::atom("lc_kadd")>;
 using key_update_atom = caf::atom_constant<caf::atom("lc_kupdate")>;
 using key_remove_atom = caf::atom_constant<caf::atom("lc_kremove")>;
@@ -83,7 +87,7 @@ typename Inspector::result_type inspect(Inspector& f, size_adjustment& x) {
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, line_batch& x) {
-  return f(caf::meta::type_name("line_batch"), x.key, x.incarnation, x.file, x.path, x.restart,
+  return f(caf::meta::type_name("line_batch"), x.key, x.node, x.incarnation, x.file, x.path, x.restart,
            x.start_offset, x.end_offset, x.data, x.ends, x.size_adjust, x.cut_lines);
 }
 

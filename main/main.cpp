@@ -24,6 +24,17 @@ int main(int argc, char** argv) {
   auto* check = app.add_subcommand("check", "Validate a config: exit 0 with a summary, or 2 with FILE:LINE:COL: cause");
   check->add_option("--config,-c", check_config, "YAML config file")->required();
 
+  logcatch::aggregate_flags agg;
+  auto* aggregate = app.add_subcommand(
+    "aggregate", "Receive lines from collectors on other nodes (CAF network layer) and write them once");
+  aggregate->add_option("--listen", agg.listen, "HOST:PORT to listen on (default 127.0.0.1:7140; port 0 = any)");
+  aggregate->add_option("--sink-path", agg.sink_path, "Write to this file (default: stdout)");
+  aggregate->add_option("--format", agg.format, "plain or json (json lines carry the collector's node)");
+  aggregate->add_option("--state-dir", agg.state_dir, "Checkpoints (default: the sink file's folder)");
+  auto* token = aggregate->add_option("--auth-token", agg.auth_token, "Shared secret collectors must present");
+  aggregate->add_option("--auth-token-file", agg.auth_token_file, "Read the shared secret from this file")
+    ->excludes(token);
+
   int demo_seconds = 15;
   bool demo_keep = false;
   auto* demo = app.add_subcommand(
@@ -44,5 +55,7 @@ int main(int argc, char** argv) {
     return logcatch::check_command(check_config);
   if (*demo)
     return logcatch::demo_command(demo_seconds, demo_keep);
+  if (*aggregate)
+    return logcatch::aggregate_command(agg);
   return 2;
 }

@@ -19,7 +19,7 @@ batch_check delivery_positions::check(const line_batch& batch) const {
   batch_check result;
   if (batch.restart)
     return result;
-  auto* pos = find(batch.key, batch.file);
+  auto* pos = find(batch.position_key(), batch.file);
   if (pos == nullptr || batch.start_offset == pos->offset)
     return result;
   if (batch.start_offset > pos->offset) {
@@ -36,7 +36,7 @@ batch_check delivery_positions::check(const line_batch& batch) const {
 }
 
 void delivery_positions::commit(const line_batch& batch, int64_t now_ms) {
-  auto& list = by_key_[batch.key];
+  auto& list = by_key_[batch.position_key()];
   auto it = std::find_if(list.begin(), list.end(),
                          [&](const delivered_position& p) { return same_file(p.file, batch.file); });
   if (it == list.end()) {

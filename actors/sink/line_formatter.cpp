@@ -105,7 +105,13 @@ void format_batch(const line_batch& batch, std::size_t first_line, output_format
     return;
   }
   auto offsets = batch.line_offsets();
-  std::string prefix = "{\"key\":";
+  std::string prefix = "{";
+  if (!batch.node.empty()) { // at an aggregator: which collector sent the line
+    prefix += "\"node\":";
+    append_json_string(prefix, batch.node.data(), batch.node.size());
+    prefix += ",";
+  }
+  prefix += "\"key\":";
   append_json_string(prefix, batch.key.data(), batch.key.size());
   prefix += ",\"file\":";
   append_json_string(prefix, batch.path.data(), batch.path.size());

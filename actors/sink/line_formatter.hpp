@@ -10,7 +10,8 @@ namespace logcatch {
 
 /// Appends lines [first_line, end) of a batch to `out`, one per line:
 /// plain = the line's bytes and '\n'; json = one object per line with key,
-/// file, offset, line (and "cut":true for a line cut at max_line_bytes).
+/// file, offset, line (and "cut":true for a line cut at max_line_bytes), and
+/// node first when the batch came from a collector to an aggregator.
 void format_batch(const line_batch& batch, std::size_t first_line, output_format format,
                   std::string& out);
 

@@ -1,6 +1,7 @@
 #include "actors/sink/sink_actor.hpp"
 
 #include <cstring>
+#include <optional>
 #include <filesystem>
 #include <system_error>
 #include <thread>
@@ -130,8 +131,52 @@ void flush_backlog(self_ptr self) {
   answer_waiters(self);
 }
 
+/// The authenticated name of the collector that sent the current message, or
+/// nothing (logged once per peer) when it did not say hello with the token.
+std::optional<std::string> peer_name(self_ptr self) {
+  auto& st = self->state;
+  auto sender = self->current_sender();
+  if (!sender)
+    return std::nullopt;
+  auto peer = st.peers.find(sender->node());
+  if (peer != st.peers.end())
+    return peer->second;
+  if (st.refused.insert(sender->node()).second)
+    log_warn(st.name, "refused messages from " + to_string(sender->node()) +
+                        ": it did not authenticate with a hello");
+  return std::nullopt;
+}
+
+bool valid_node_name(const std::string& node) {
+  if (node.empty() || node.size() > 128)
+    return false;
+  for (unsigned char c : node)
+    if (c <= ' ' || c == '/' || c == 0x7f)
+      return false;
+  return true;
+}
+
+/// A hello's token against the configured one (none configured: any is
+/// accepted), in time independent of where they differ.
+bool token_accepted(const std::string& given, const std::string& expected) {
+  if (expected.empty())
+    return true;
+  if (given.size() != expected.size())
+    return false;
+  unsigned char diff = 0;
+  for (std::size_t i = 0; i < given.size(); ++i)
+    diff |= static_cast<unsigned char>(given[i] ^ expected[i]);
+  return diff == 0;
+}
+
 void on_batch(self_ptr self, line_batch& batch) {
   auto& st = self->state;
+  if (st.aggregator) {
+    auto node = peer_name(self);
+    if (!node)
+      return; // no acknowledgement: the collector keeps it and sends it again
+    batch.node = *node; // the authenticated name, whatever the batch claims
+  }
   pending_write w;
   w.reply_to = caf::actor_cast<caf::actor>(self->current_sender());
   auto check = st.positions.check(batch);
@@ -173,6 +218,10 @@ caf::behavior sink_actor(self_ptr self, sink_options opts) {
   st.observer = std::move(opts.observer);
   st.state = std::move(opts.state);
   st.commit_interval = opts.commit_interval;
+  st.aggregator = opts.aggregator;
+  st.auth_token = opts.auth_token;
+  if (st.aggregator)
+    st.name = "aggregator";
   st.output_length = opts.recovery.output_length;
   for (auto& f : opts.recovery.files)
     st.positions.restore(f.key, delivered_position{true, f.file, f.offset, f.path, f.updated_ms});
@@ -184,9 +233,39 @@ caf::behavior sink_actor(self_ptr self, sink_options opts) {
     },
     // Both answer only when no failed write is pending, so a restarted tailer
     // never starts from a position that queued batches are about to move.
-    [self](sync_atom, const std::string& key) {
+    // A collector says who it is before anything else is accepted.
+    [self](hello_atom, const std::string& node, const std::string& token)
+      -> caf::result<caf::ok_atom> {
+      auto& st = self->state;
+      auto sender = self->current_sender();
+      if (!st.aggregator || !sender)
+        return caf::make_error(caf::sec::unexpected_message);
+      auto peer = to_string(sender->node());
+      if (!valid_node_name(node)) {
+        log_warn(st.name, "refused a collector from " + peer + ": bad node name");
+        return caf::make_error(caf::sec::invalid_argument, "bad node name");
+      }
+      if (!token_accepted(token, st.auth_token)) {
+        log_warn(st.name, "refused collector '" + node + "' from " + peer +
+                            ": wrong or missing auth token");
+        return caf::make_error(caf::sec::invalid_argument, "wrong auth token");
+      }
+      st.peers[sender->node()] = node;
+      st.refused.erase(sender->node());
+      log_info(st.name, "collector '" + node + "' authenticated (" + peer + ")");
+      return caf::ok_atom::value;
+    },
+    [self](sync_atom, std::string key) {
       auto& st = self->state;
       auto promise = self->make_response_promise();
+      if (st.aggregator) { // a collector asks for its own positions only
+        auto node = peer_name(self);
+        if (!node) {
+          promise.deliver(caf::make_error(caf::sec::invalid_argument, "not authenticated"));
+          return promise;
+        }
+        key = *node + "/" + key;
+      }
       if (st.backlog.empty())
         promise.deliver(st.positions.get(key));
       else

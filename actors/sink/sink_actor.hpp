@@ -2,6 +2,8 @@
 
 #include <cstdint>
 #include <deque>
+#include <map>
+#include <set>
 #include <functional>
 #include <memory>
 #include <string>
@@ -14,14 +16,10 @@
 #include "actors/sink/checkpoint_file.hpp"
 #include "actors/sink/delivery_positions.hpp"
 #include "actors/sink/output_writer.hpp"
-#include "actors/sink/sink_recovery.hpp"
+#include "actors/sink/sink_options.hpp"
 #include "config/config_model.hpp"
 
 namespace logcatch {
-
-/// Called after lines [first_line, end) of a batch are written (in-process
-/// observers: the demo's and the tests' exactly-once verifiers).
-using batch_observer = std::function<void(const line_batch&, std::size_t first_line)>;
 
 /// A batch being written, kept while the destination refuses it.
 struct pending_write {
@@ -30,16 +28,6 @@ struct pending_write {
   std::string text;      ///< formatted output (empty: write batch.data as is)
   std::size_t written = 0;
   caf::actor reply_to;   ///< the tailer to acknowledge
-};
-
-/// What the sink is started with.
-struct sink_options {
-  sink_config cfg;
-  std::shared_ptr<output_writer> out;
-  batch_observer observer;
-  std::shared_ptr<checkpoint_file> state; ///< none: positions live in memory only
-  sink_recovery recovery;                 ///< positions and output length from the state
-  millis commit_interval{200};
 };
 
 struct sink_state {
@@ -58,6 +46,10 @@ struct sink_state {
   std::string commit_problem;   // last commit error, reported once
   uint64_t commits = 0;
   uint64_t commit_errors = 0;
+  bool aggregator = false;
+  std::string auth_token;
+  std::map<caf::node_id, std::string> peers; ///< authenticated collectors' nodes -> names
+  std::set<caf::node_id> refused;            ///< peers already reported as refused
   std::deque<pending_write> backlog; // non-empty only while writes fail
   bool retry_scheduled = false;
   std::vector<std::pair<std::string, caf::response_promise>> waiting_sync;
@@ -75,6 +67,10 @@ struct sink_state {
 /// nothing read is lost. Every commit_interval (and when drained) it commits:
 /// fdatasync of the output, then the state file with the output's length and
 /// every position, atomically, so the two always agree on disk.
+///
+/// As an aggregator (published to collectors on other nodes) it accepts
+/// batches only from peers that said (hello_atom, node, auth_token) with the
+/// right token; their lines and positions are qualified by that node name.
 caf::behavior sink_actor(caf::stateful_actor<sink_state>* self, sink_options opts);
 
 } // namespace logcatch

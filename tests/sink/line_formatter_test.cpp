@@ -70,3 +70,11 @@ TEST_CASE("invalid UTF-8 bytes become surrogate escapes and are never dropped") 
   CHECK(json_string("\xed\xa0\x80") == "\"\\udced\\udca0\\udc80\""); // UTF-16 surrogate
   CHECK(json_string("\xf4\x90\x80\x80") == "\"\\udcf4\\udc90\\udc80\\udc80\""); // > U+10FFFF
 }
+
+TEST_CASE("json at an aggregator names the collector node") {
+  auto b = batch_of("hi\n");
+  b.node = "web-1";
+  std::string out;
+  format_batch(b, 0, output_format::json, out);
+  CHECK(out == "{\"node\":\"web-1\",\"key\":\"k\",\"file\":\"/var/log/a.log\",\"offset\":1000,\"line\":\"hi\"}\n");
+}

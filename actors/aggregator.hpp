@@ -1,0 +1,42 @@
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include "config/config_model.hpp"
+
+namespace logcatch {
+
+struct aggregator_options {
+  std::string host = "127.0.0.1"; ///< loopback unless another address is named
+  uint16_t port = 0;              ///< 0: any free port (see port())
+  sink_config sink;
+  std::string state_dir;          ///< checkpoints, as for a collector's file sink
+  std::string auth_token;         ///< what collectors must say in their hello
+};
+
+/// A running aggregator: its own actor system with CAF's network layer, and
+/// a sink in aggregator mode published on host:port for collectors on other
+/// nodes. What it writes is exactly-once per (collector node, key, file):
+/// its positions are committed with its output length, like a collector's.
+class aggregator {
+public:
+  /// Throws std::runtime_error when the sink cannot be opened or the address
+  /// cannot be listened on (the message names it and the cause).
+  explicit aggregator(const aggregator_options& opts);
+  ~aggregator();
+  aggregator(const aggregator&) = delete;
+  aggregator& operator=(const aggregator&) = delete;
+
+  uint16_t port() const;
+  /// Stops listening, writes and commits what was received; false if the
+  /// sink could not write everything.
+  bool stop();
+
+private:
+  struct impl;
+  std::unique_ptr<impl> impl_;
+};
+
+} // namespace logcatch
