@@ -44,6 +44,15 @@ struct line_batch {
   std::string position_key() const { return node.empty() ? key : node + "/" + key; }
   std::size_t line_count() const { return ends.size(); }
   bool empty() const { return ends.empty(); }
+  /// Calls f(data, length) for lines [first_line, end), without their '\n'.
+  template <class F>
+  void for_each_line(std::size_t first_line, F&& f) const {
+    uint32_t begin = first_line == 0 ? 0 : ends[first_line - 1];
+    for (std::size_t i = first_line; i < ends.size(); ++i) {
+      f(data.data() + begin, static_cast<std::size_t>(ends[i] - begin - 1));
+      begin = ends[i];
+    }
+  }
   /// File offset of each line's first byte, in order.
   std::vector<uint64_t> line_offsets() const;
 };

@@ -113,11 +113,9 @@ int demo_command(int seconds, bool keep_files) {
   {
     collector running{cfg,
                       [&verifier](const line_batch& batch, std::size_t first_line) {
-                        uint32_t begin = first_line == 0 ? 0 : batch.ends[first_line - 1];
-                        for (std::size_t i = first_line; i < batch.ends.size(); ++i) {
-                          verifier.on_line(batch.data.data() + begin, batch.ends[i] - begin - 1);
-                          begin = batch.ends[i];
-                        }
+                        batch.for_each_line(first_line, [&](const char* line, std::size_t n) {
+                          verifier.on_line(line, n);
+                        });
                       },
                       config_path};
     std::map<std::string, std::unique_ptr<numbered_writer>> writers;

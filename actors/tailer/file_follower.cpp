@@ -252,8 +252,7 @@ void file_follower::queue_rotated_after(const struct timespec& finished_mtime) {
     for (auto* ext : compressed)
       packed = packed || (name.size() > std::strlen(ext) &&
                           name.compare(name.size() - std::strlen(ext), std::string::npos, ext) == 0);
-    if (packed || name == where.name || name.compare(0, where.name.size(), where.name) != 0 ||
-        std::strchr(".-_", name[where.name.size()]) == nullptr)
+    if (packed || name == where.name || !named_like_a_copy(where, name))
       continue;
     auto candidate = where.folder + "/" + name;
     struct stat st {};

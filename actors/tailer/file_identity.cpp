@@ -76,21 +76,22 @@ path_status stat_fd(int fd) {
   return from_stat(rc, st);
 }
 
+bool named_like_a_copy(const copy_search& where, const std::string& name) {
+  if (name.compare(0, where.name.size(), where.name) != 0)
+    return false;
+  return name.size() == where.name.size() ||
+         std::strchr(".-_", name[where.name.size()]) != nullptr;
+}
+
 std::optional<std::string> find_by_content(const copy_search& where, uint32_t prefix_len,
                                            uint64_t prefix_hash, uint64_t min_size,
                                            const file_identity& except) {
   std::unique_ptr<DIR, int (*)(DIR*)> dir{::opendir(where.folder.c_str()), ::closedir};
   if (!dir)
     return std::nullopt;
-  auto named_like_a_copy = [&](const std::string& name) {
-    if (name.compare(0, where.name.size(), where.name) != 0)
-      return false;
-    return name.size() == where.name.size() ||
-           std::strchr(".-_", name[where.name.size()]) != nullptr;
-  };
   while (auto* entry = ::readdir(dir.get())) {
     std::string name = entry->d_name;
-    if (!named_like_a_copy(name))
+    if (!named_like_a_copy(where, name))
       continue;
     std::string candidate = where.folder + "/" + name;
     if (std::find(where.exclude.begin(), where.exclude.end(), candidate) != where.exclude.end())

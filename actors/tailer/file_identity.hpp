@@ -66,6 +66,9 @@ struct copy_search {
   std::vector<std::string> exclude; ///< never these paths (the sink's output)
 };
 
+/// True for `where.name` itself and for NAME followed by '.', '-' or '_'.
+bool named_like_a_copy(const copy_search& where, const std::string& name);
+
 /// Looks for a regular file other than `except` whose first `prefix_len`
 /// bytes hash to `prefix_hash` and that holds at least `min_size` bytes (a
 /// copy made by copytruncate, or a file moved in).

@@ -46,11 +46,8 @@ struct observed {
 
   batch_observer observer() {
     return [this](const line_batch& batch, std::size_t first_line) {
-      uint32_t begin = first_line == 0 ? 0 : batch.ends[first_line - 1];
-      for (std::size_t i = first_line; i < batch.ends.size(); ++i) {
-        verifier.on_line(batch.data.data() + begin, batch.ends[i] - begin - 1);
-        begin = batch.ends[i];
-      }
+      batch.for_each_line(first_line,
+                          [&](const char* line, std::size_t n) { verifier.on_line(line, n); });
       lines += batch.ends.size() - first_line;
       cut_lines += batch.cut_lines;
     };
