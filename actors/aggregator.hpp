@@ -14,6 +14,7 @@ struct aggregator_options {
   sink_config sink;
   std::string state_dir;          ///< checkpoints, as for a collector's file sink
   std::string auth_token;         ///< what collectors must say in their hello
+  tls_config tls;                 ///< mutual TLS when enabled
 };
 
 /// A running aggregator: its own actor system with CAF's network layer, and

@@ -1,17 +1,23 @@
 #include "actors/collector.hpp"
 
+#include <caf/io/all.hpp>
+#include <caf/openssl/manager.hpp>
 
 #include "actors/config_watcher/config_watcher_actor.hpp"
 #include "actors/messages.hpp"
 #include "actors/root/root_actor.hpp"
+#include "actors/sink/remote_sink_actor.hpp"
 #include "actors/self_log.hpp"
 #include "actors/system_config.hpp"
 
 namespace logcatch {
 
 struct collector::impl {
-  system_config cfg{false};
-  caf::actor_system system{cfg};
+  explicit impl(const sink_config& sink)
+    : cfg(sink.type == sink_type::remote, sink.tls), system(cfg) {
+  }
+  system_config cfg;
+  caf::actor_system system;
   caf::actor sink;
   caf::actor root;
   caf::actor watcher;
@@ -22,11 +28,20 @@ struct collector::impl {
 
 collector::collector(const collector_config& cfg, batch_observer observer,
                      const std::string& config_path) {
-  // Recovery and opening the output throw before any actor exists.
-  auto opts = prepare_sink(cfg.sink, cfg.state_dir);
-  opts.observer = std::move(observer);
-  impl_ = std::make_unique<impl>();
-  impl_->sink = impl_->system.spawn<caf::detached>(sink_actor, std::move(opts));
+  if (cfg.sink.type == sink_type::remote) {
+    // Positions live at the aggregator: no local output, no state file.
+    impl_ = std::make_unique<impl>(cfg.sink);
+    auto& sys = impl_->system;
+    auto connector = cfg.sink.tls.enabled() ? sys.openssl_manager().actor_handle()
+                                            : sys.middleman().actor_handle();
+    impl_->sink = sys.spawn(remote_sink_actor, cfg.sink, connector);
+  } else {
+    // Recovery and opening the output throw before any actor exists.
+    auto opts = prepare_sink(cfg.sink, cfg.state_dir);
+    opts.observer = std::move(observer);
+    impl_ = std::make_unique<impl>(cfg.sink);
+    impl_->sink = impl_->system.spawn<caf::detached>(sink_actor, std::move(opts));
+  }
   impl_->root = impl_->system.spawn(root_actor, cfg, impl_->sink);
   if (!config_path.empty())
     impl_->watcher =

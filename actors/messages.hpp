@@ -23,8 +23,12 @@
 //   config_watcher -> self  (watch_atom)                    wait for a change, then look
 //   main   -> config_watcher (reload_atom)                 SIGHUP: read the config now
 //   collector -> aggregator (hello_atom, node, auth_token) => ok   before any batch
-//   collector -> aggregator line_batch, (sync_atom, key)  as to a local sink;
-//                           acks come back over the wire
+//   collector -> aggregator line_batch, (sync_atom, key), (forget_atom, ...)
+//                           as to a local sink; (ack_atom, bytes) come back
+//                           over the wire, in the order the batches arrived
+//   tailer -> remote sink   line_batch; acked to the tailer once the aggregator acked it
+//   remote sink -> self     (retry_atom, connection)   reconnect after backoff
+//                           (watchdog_atom)            is the aggregator still acknowledging?
 
 #include <cstdint>
 #include <string>
@@ -57,6 +61,7 @@ using sink_config_atom = caf::atom_constant<caf::atom("lc_sinkcfg")>;
 using supervision_atom = caf::atom_constant<caf::atom("lc_superv")>;
 using watch_atom = caf::atom_constant<caf::atom("lc_watch")>;
 using reload_atom = caf::atom_constant<caf::atom("lc_reload")>;
+using watchdog_atom = caf::atom_constant<caf::atom("lc_wdog")>;
 
 /// Rotations and truncations a tailer saw since its last report.
 struct file_events {

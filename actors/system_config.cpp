@@ -4,12 +4,13 @@
 #include <thread>
 
 #include <caf/io/all.hpp>
+#include <caf/openssl/manager.hpp>
 
 #include "actors/messages.hpp"
 
 namespace logcatch {
 
-system_config::system_config(bool network) {
+system_config::system_config(bool network, const tls_config& tls) {
   register_message_types(*this);
   // CAF defaults to max(cores, 4) workers; tailers and the sink are detached
   // threads, so the scheduler mostly runs the root.
@@ -20,6 +21,16 @@ system_config::system_config(bool network) {
     // Silent peers are noticed (a half-open connection does not stall anyone).
     set("middleman.heartbeat-interval", caf::timespan{std::chrono::seconds(1)});
     set("middleman.connection-timeout", caf::timespan{std::chrono::seconds(5)});
+  }
+  if (network && tls.enabled()) {
+    // CAF 0.17's OpenSSL transport drops the connection at the first
+    // heartbeat (seen every time); the remote sink's own acknowledgement
+    // deadline notices a silent aggregator instead.
+    set("middleman.heartbeat-interval", caf::timespan{0});
+    load<caf::openssl::manager>();
+    openssl_certificate = tls.certificate;
+    openssl_key = tls.key;
+    openssl_cafile = tls.cafile;
   }
 }
 

@@ -21,6 +21,7 @@
 #include <yaml-cpp/yaml.h>
 
 #include "config/duration.hpp"
+#include "config/network_names.hpp"
 
 namespace logcatch {
 
@@ -193,6 +194,52 @@ public:
     if (config_.state_dir.empty())
       config_.state_dir = base_dir_.string(); // next to the config
     return std::move(config_);
+  }
+
+  /// `logcatch aggregate --config FILE`: the same sink, log and state_dir
+  /// sections as a collector's, plus where to listen and who may send.
+  aggregator_config load_aggregator(const std::string& yaml) {
+    YAML::Node doc = parse(yaml);
+    if (doc.IsNull())
+      throw config_error(source_name_, 1, 1, "config is empty");
+    if (!doc.IsMap())
+      fail(doc, "top level must be a map, got " + describe(doc));
+    aggregator_config agg;
+    const entry* token = nullptr;
+    auto entries = entries_of(doc, "at top level of an aggregator config",
+                              {"listen", "auth_token", "auth_token_file", "sink", "state_dir",
+                               "log", "tls"});
+    for (const auto& e : entries) {
+      if (e.key == "listen") {
+        auto address = e.value.IsScalar() ? parse_host_port(e.value.Scalar()) : std::nullopt;
+        if (!address)
+          wrong_type(e, "HOST:PORT to listen on, e.g. 127.0.0.1:7140");
+        agg.host = address->host;
+        agg.port = address->port;
+      } else if (e.key == "auth_token" || e.key == "auth_token_file") {
+        if (token != nullptr)
+          fail(e.key_node, e.key + ": the token is already set by '" + token->key + "'; keep one");
+        token = &e;
+        agg.auth_token = token_of(e);
+      } else if (e.key == "sink") {
+        read_sink(e);
+        if (config_.sink.type == sink_type::remote)
+          fail(e.key_node, "sink: an aggregator writes to stdout or a file, not type remote");
+      } else if (e.key == "state_dir") {
+        config_.state_dir = path_of(e, path_kind::folder);
+      } else if (e.key == "tls") {
+        agg.tls = tls_of(e);
+      } else {
+        read_self_log(e);
+      }
+    }
+    agg.source_file = config_.source_file;
+    agg.sink = config_.sink;
+    agg.log = config_.log;
+    agg.state_dir = config_.state_dir;
+    if (agg.state_dir.empty() && agg.sink.type == sink_type::file)
+      agg.state_dir = fs::path(agg.sink.path).parent_path().string();
+    return agg;
   }
 
 private:
@@ -516,29 +563,104 @@ private:
 
   void read_sink(const entry& section) {
     const auto& map = map_of(section, "a map");
+    auto& sink = config_.sink;
     const entry* path = nullptr;
-    auto entries = entries_of(map, "in sink", {"type", "path", "format", "fault"});
+    const entry* token = nullptr;
+    std::vector<const entry*> remote_only;
+    auto entries = entries_of(map, "in sink",
+                              {"type", "path", "format", "fault", "address", "node", "auth_token",
+                               "auth_token_file", "max_inflight_bytes", "tls"});
     for (const auto& e : entries) {
       if (e.key == "type") {
-        config_.sink.type =
-          choice_of(e, {"stdout", "file"}) == 0 ? sink_type::stdout_sink : sink_type::file;
+        sink.type = static_cast<sink_type>(choice_of(e, {"stdout", "file", "remote"}));
       } else if (e.key == "path") {
-        config_.sink.path = path_of(e, path_kind::file);
+        sink.path = path_of(e, path_kind::file);
         sink_path_mark_ = e.value.Mark();
         path = &e;
       } else if (e.key == "format") {
-        config_.sink.format =
+        sink.format =
           choice_of(e, {"plain", "json"}) == 0 ? output_format::plain : output_format::json;
-      } else {
+      } else if (e.key == "fault") {
         const auto& fault = map_of(e, "a map");
         for (const auto& f : entries_of(fault, "in sink.fault", {"write_delay"}))
-          config_.sink.fault_write_delay = duration_of(f);
+          sink.fault_write_delay = duration_of(f);
+      } else {
+        remote_only.push_back(&e);
+        if (e.key == "address") {
+          auto address = e.value.IsScalar() ? parse_host_port(e.value.Scalar()) : std::nullopt;
+          if (!address || address->port == 0)
+            wrong_type(e, "HOST:PORT of an aggregator, e.g. 127.0.0.1:7140");
+          sink.host = address->host;
+          sink.port = address->port;
+        } else if (e.key == "node") {
+          if (!e.value.IsScalar() || !valid_node_name(e.value.Scalar()))
+            wrong_type(e, "a node name (1-128 characters, no spaces or '/')");
+          sink.node = e.value.Scalar();
+        } else if (e.key == "auth_token" || e.key == "auth_token_file") {
+          if (token != nullptr)
+            fail(e.key_node, e.key + ": the token is already set by '" + token->key + "'; keep one");
+          token = &e;
+          sink.auth_token = token_of(e);
+        } else if (e.key == "max_inflight_bytes") {
+          sink.max_inflight_bytes = size_of(e);
+          if (sink.max_inflight_bytes < std::size_t{1024} * 1024)
+            out_of_range(e, "at least 1MiB");
+        } else {
+          sink.tls = tls_of(e);
+        }
       }
     }
-    if (config_.sink.type == sink_type::file && path == nullptr)
+    if (sink.type == sink_type::file && path == nullptr)
       fail(section.key_node, "sink: type file needs a 'path'");
-    if (config_.sink.type == sink_type::stdout_sink && path != nullptr)
-      fail(path->key_node, "path: only allowed with sink type file, not stdout");
+    if (sink.type != sink_type::file && path != nullptr)
+      fail(path->key_node, "path: only allowed with sink type file");
+    if (sink.type == sink_type::remote) {
+      if (sink.host.empty())
+        fail(section.key_node, "sink: type remote needs an 'address' (HOST:PORT of the aggregator)");
+      if (sink.node.empty())
+        sink.node = default_node_name();
+    } else if (!remote_only.empty()) {
+      fail(remote_only.front()->key_node,
+           remote_only.front()->key + ": only allowed with sink type remote");
+    }
+  }
+
+  /// auth_token (the secret itself) or auth_token_file (its first line).
+  std::string token_of(const entry& e) const {
+    if (e.key == "auth_token") {
+      if (!e.value.IsScalar() || e.value.Scalar().empty())
+        wrong_type(e, "a non-empty secret");
+      return e.value.Scalar();
+    }
+    std::string file = path_of(e, path_kind::file);
+    std::string text;
+    try {
+      text = file_text(file);
+    } catch (const config_error& err) {
+      fail(e.value, "auth_token_file: " + std::string(err.what()));
+    }
+    std::string token = text.substr(0, text.find('\n'));
+    if (!token.empty() && token.back() == '\r')
+      token.pop_back();
+    if (token.empty())
+      fail(e.value, "auth_token_file: " + file + ": its first line is empty");
+    return token;
+  }
+
+  /// tls: {certificate, key, cafile}: all three or none.
+  tls_config tls_of(const entry& section) const {
+    tls_config tls;
+    const auto& map = map_of(section, "a map with certificate, key and cafile");
+    for (const auto& e : entries_of(map, "in tls", {"certificate", "key", "cafile"})) {
+      std::string file = path_of(e, path_kind::file);
+      if (::access(file.c_str(), R_OK) != 0)
+        fail(e.value, e.key + ": " + file + ": cannot read: " +
+                        std::generic_category().message(errno));
+      (e.key == "certificate" ? tls.certificate : e.key == "key" ? tls.key : tls.cafile) = file;
+    }
+    if (tls.certificate.empty() || tls.key.empty() || tls.cafile.empty())
+      fail(section.key_node, "tls: needs certificate, key and cafile (mutual TLS)");
+    return tls;
   }
 
   void read_supervision(const entry& section) {
@@ -630,6 +752,22 @@ collector_config load_config_file(const std::string& path) {
   return loader(path, (dir / file.filename()).string(), dir).load(text);
 }
 
+aggregator_config load_aggregator_config_file(const std::string& path) {
+  std::string text = file_text(path);
+  fs::path file(path);
+  std::error_code ec;
+  fs::path dir = fs::canonical(file.parent_path().empty() ? fs::path(".") : file.parent_path(), ec);
+  if (ec)
+    dir = absolute_dir(file.parent_path().string());
+  return loader(path, (dir / file.filename()).string(), dir).load_aggregator(text);
+}
+
+aggregator_config load_aggregator_config_text(const std::string& yaml,
+                                              const std::string& source_name,
+                                              const std::string& base_dir) {
+  return loader(source_name, source_name, absolute_dir(base_dir)).load_aggregator(yaml);
+}
+
 collector_config load_config_text(const std::string& yaml, const std::string& source_name,
                                   const std::string& base_dir) {
   return loader(source_name, source_name, absolute_dir(base_dir)).load(yaml);
@@ -641,10 +779,16 @@ std::string summarize(const collector_config& config) {
     keys += (keys.empty() ? "" : ", ") + log.key;
   std::string out = config.source_file + ": ok: " + std::to_string(config.logs.size()) +
                     (config.logs.size() == 1 ? " key (" : " keys (") + keys + "), sink ";
-  out += config.sink.type == sink_type::file ? "file" : "stdout";
-  out += config.sink.format == output_format::json ? "/json" : "/plain";
-  if (config.sink.type == sink_type::file)
-    out += " (" + config.sink.path + ")";
+  const auto& sink = config.sink;
+  if (sink.type == sink_type::remote) {
+    out += "remote (aggregator " + sink.host + ":" + std::to_string(sink.port) + " as node " +
+           sink.node + (sink.tls.enabled() ? ", TLS" : "") + ")";
+  } else {
+    out += sink.type == sink_type::file ? "file" : "stdout";
+    out += sink.format == output_format::json ? "/json" : "/plain";
+    if (sink.type == sink_type::file)
+      out += " (" + sink.path + ")";
+  }
   out += ", max_restarts " + std::to_string(config.supervision.max_restarts) + " in " +
          format_duration(config.supervision.window);
   return out;

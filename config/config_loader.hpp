@@ -39,6 +39,14 @@ collector_config load_config_file(const std::string& path);
 collector_config load_config_text(const std::string& yaml, const std::string& source_name,
                                   const std::string& base_dir);
 
+/// An aggregator's config file (`logcatch aggregate --config FILE`): listen,
+/// auth_token or auth_token_file, sink (stdout or file), state_dir, log, tls.
+/// Errors as for load_config_file.
+aggregator_config load_aggregator_config_file(const std::string& path);
+aggregator_config load_aggregator_config_text(const std::string& yaml,
+                                              const std::string& source_name,
+                                              const std::string& base_dir);
+
 /// One line for `logcatch check`, e.g. "/etc/logcatch/config.yaml: ok: 3 keys
 /// (logdir1, logdir2, logdir3), sink stdout/plain, max_restarts 10 in 60s".
 std::string summarize(const collector_config& config);

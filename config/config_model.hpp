@@ -53,13 +53,35 @@ struct log_config {
   int column = 0; ///< and its 1-based column
 };
 
-enum class sink_type { stdout_sink, file };
+enum class sink_type { stdout_sink, file, remote };
 enum class output_format { plain, json };
+
+/// TLS between collectors and an aggregator (CAF's OpenSSL module). All
+/// three set: mutual TLS, each side proves itself with a certificate signed
+/// by the CA in `cafile`. None set: plain TCP.
+struct tls_config {
+  std::string certificate; ///< PEM file: this node's certificate
+  std::string key;         ///< PEM file: its private key
+  std::string cafile;      ///< PEM file: the CA the peer's certificate must chain to
+  bool enabled() const { return !certificate.empty(); }
+  bool operator==(const tls_config& o) const {
+    return certificate == o.certificate && key == o.key && cafile == o.cafile;
+  }
+};
 
 struct sink_config {
   sink_type type = sink_type::stdout_sink;
   std::string path; ///< absolute; required for sink_type::file
   output_format format = output_format::plain;
+  // sink_type::remote: send to an aggregator (`logcatch aggregate`).
+  std::string host;   ///< the aggregator's address
+  uint16_t port = 0;
+  std::string node;   ///< this collector's name there (default: the hostname)
+  std::string auth_token; ///< shared secret (auth_token, or read from auth_token_file)
+  /// Bytes read but not yet acknowledged by the aggregator, over all keys:
+  /// when reached, tailers stop reading until acknowledgements come back.
+  std::size_t max_inflight_bytes = 64 * 1024 * 1024;
+  tls_config tls;
   /// Test hook: the sink sleeps this long before writing each batch (a slow sink).
   millis fault_write_delay{0};
 };
@@ -90,6 +112,19 @@ struct collector_config {
   /// Folder of the state file (checkpoints); the loader defaults it to the
   /// config file's folder. Empty: no state file (nothing survives a restart).
   std::string state_dir;
+};
+
+/// `logcatch aggregate --config FILE`: where to listen, who may send, and
+/// where what arrives is written.
+struct aggregator_config {
+  std::string source_file;
+  std::string host = "127.0.0.1"; ///< loopback unless another address is named
+  uint16_t port = 7140;           ///< 0: any free port (logged)
+  std::string auth_token;         ///< what collectors must say in their hello
+  sink_config sink;               ///< stdout or file
+  std::string state_dir;          ///< default: the sink file's folder (none for stdout)
+  self_log_config log;
+  tls_config tls;
 };
 
 } // namespace logcatch

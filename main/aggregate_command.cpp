@@ -2,55 +2,80 @@
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
-#include <fstream>
 #include <iostream>
 
 #include "actors/aggregator.hpp"
 #include "actors/self_log.hpp"
+#include "config/config_loader.hpp"
+#include "config/network_names.hpp"
 #include "main/commands.hpp"
 #include "main/signals.hpp"
 
 namespace logcatch {
 
+namespace {
+
+/// Prints why and returns 2 (bad input).
+int usage_error(const std::string& what) {
+  std::cerr << "logcatch aggregate: " << what << "\n";
+  return 2;
+}
+
+} // namespace
+
 int aggregate_command(const aggregate_flags& flags) {
-  aggregator_options opts;
-  auto colon = flags.listen.rfind(':');
-  unsigned long port = 0;
-  try {
-    if (colon == std::string::npos)
-      throw std::invalid_argument("no port");
-    std::size_t used = 0;
-    port = std::stoul(flags.listen.substr(colon + 1), &used);
-    if (used != flags.listen.size() - colon - 1 || port > 65535)
-      throw std::invalid_argument("bad port");
-  } catch (const std::exception&) {
-    std::cerr << "logcatch aggregate: --listen " << flags.listen
-              << ": expected HOST:PORT, e.g. 127.0.0.1:7140\n";
-    return 2;
-  }
-  opts.host = flags.listen.substr(0, colon);
-  opts.port = static_cast<uint16_t>(port);
-  if (flags.format != "plain" && flags.format != "json") {
-    std::cerr << "logcatch aggregate: --format " << flags.format << ": expected plain or json\n";
-    return 2;
-  }
-  opts.sink.format = flags.format == "json" ? output_format::json : output_format::plain;
-  if (!flags.sink_path.empty()) {
-    opts.sink.type = sink_type::file;
-    opts.sink.path = std::filesystem::absolute(flags.sink_path).lexically_normal().string();
-  }
-  opts.state_dir = flags.state_dir;
-  if (opts.state_dir.empty() && !flags.sink_path.empty())
-    opts.state_dir = std::filesystem::path(opts.sink.path).parent_path().string();
-  opts.auth_token = flags.auth_token;
-  if (!flags.auth_token_file.empty()) {
-    std::ifstream in(flags.auth_token_file);
-    if (!in || !std::getline(in, opts.auth_token) || opts.auth_token.empty()) {
-      std::cerr << "logcatch aggregate: --auth-token-file " << flags.auth_token_file
-                << ": cannot read a token from its first line\n";
+  aggregator_config cfg;
+  cfg.source_file = "logcatch aggregate";
+  if (!flags.config.empty()) {
+    try {
+      cfg = load_aggregator_config_file(flags.config);
+    } catch (const config_error& e) {
+      std::cerr << e.what() << "\n";
       return 2;
     }
   }
+  // Flags override the file.
+  if (!flags.listen.empty()) {
+    auto address = parse_host_port(flags.listen);
+    if (!address)
+      return usage_error("--listen " + flags.listen + ": expected HOST:PORT, e.g. 127.0.0.1:7140");
+    cfg.host = address->host;
+    cfg.port = address->port;
+  }
+  if (!flags.format.empty()) {
+    if (flags.format != "plain" && flags.format != "json")
+      return usage_error("--format " + flags.format + ": expected plain or json");
+    cfg.sink.format = flags.format == "json" ? output_format::json : output_format::plain;
+  }
+  if (!flags.sink_path.empty()) {
+    cfg.sink.type = sink_type::file;
+    cfg.sink.path = std::filesystem::absolute(flags.sink_path).lexically_normal().string();
+    if (flags.config.empty() || flags.state_dir.empty())
+      cfg.state_dir = std::filesystem::path(cfg.sink.path).parent_path().string();
+  }
+  if (!flags.state_dir.empty())
+    cfg.state_dir = std::filesystem::absolute(flags.state_dir).lexically_normal().string();
+  if (!flags.auth_token.empty())
+    cfg.auth_token = flags.auth_token;
+  if (!flags.auth_token_file.empty()) {
+    try { // the same rules as auth_token_file in a config
+      auto text = load_aggregator_config_text("auth_token_file: '" + flags.auth_token_file + "'",
+                                              "--auth-token-file", ".");
+      cfg.auth_token = text.auth_token;
+    } catch (const config_error& e) {
+      return usage_error(e.cause());
+    }
+  }
+  if (!configure_self_log(cfg.log, cfg.source_file))
+    return 2;
+
+  aggregator_options opts;
+  opts.host = cfg.host;
+  opts.port = cfg.port;
+  opts.sink = cfg.sink;
+  opts.state_dir = cfg.state_dir;
+  opts.auth_token = cfg.auth_token;
+  opts.tls = cfg.tls;
   try {
     aggregator running{opts};
     for (;;) {

@@ -4,11 +4,11 @@
 
 namespace logcatch {
 
-struct collector_config;
+struct self_log_config;
 
-/// Applies the config's `log` settings to the collector's own log; prints
-/// why and returns false if they cannot be applied.
-bool configure_self_log(const collector_config& cfg);
+/// Applies a config's `log` settings to logcatch's own log; prints why and
+/// returns false if they cannot be applied.
+bool configure_self_log(const self_log_config& log, const std::string& source_file);
 
 // Each returns the process exit code: 0 success, 1 runtime failure,
 // 2 bad input (config, arguments).
@@ -20,11 +20,13 @@ int run_command(const std::string& config_path);
 int check_command(const std::string& config_path);
 
 /// `logcatch aggregate` flags.
+/// Empty means "not given": the config file's value (or the default) holds.
 struct aggregate_flags {
-  std::string listen = "127.0.0.1:7140";
-  std::string sink_path; ///< empty: stdout
-  std::string format = "plain";
-  std::string state_dir; ///< empty: the sink file's folder (none for stdout)
+  std::string config;    ///< aggregator config file (listen, auth_token, sink, ...)
+  std::string listen;    ///< default 127.0.0.1:7140
+  std::string sink_path; ///< default stdout
+  std::string format;    ///< default plain
+  std::string state_dir; ///< default: the sink file's folder (none for stdout)
   std::string auth_token;
   std::string auth_token_file;
 };

@@ -103,7 +103,7 @@ int demo_command(int seconds, bool keep_files) {
   auto config_path = dir + "/logcatch.yaml";
   save_config(config_path, demo_yaml(true, false));
   auto cfg = load_config_file(config_path);
-  configure_self_log(cfg);
+  configure_self_log(cfg.log, cfg.source_file);
   log_info("demo", "writing to " + dir + (keep_files ? " (kept)" : " (removed at the end)") +
                      "; the config is edited live: logdir4 is added after a third of the time, "
                      "logdir2 removed after two thirds");

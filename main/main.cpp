@@ -27,6 +27,7 @@ int main(int argc, char** argv) {
   logcatch::aggregate_flags agg;
   auto* aggregate = app.add_subcommand(
     "aggregate", "Receive lines from collectors on other nodes (CAF network layer) and write them once");
+  aggregate->add_option("--config", agg.config, "Aggregator config file (listen, auth_token, sink, state_dir, log, tls); flags override it");
   aggregate->add_option("--listen", agg.listen, "HOST:PORT to listen on (default 127.0.0.1:7140; port 0 = any)");
   aggregate->add_option("--sink-path", agg.sink_path, "Write to this file (default: stdout)");
   aggregate->add_option("--format", agg.format, "plain or json (json lines carry the collector's node)");

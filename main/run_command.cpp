@@ -11,14 +11,14 @@ namespace logcatch {
 
 /// Applies the config's self-log settings; false (after printing why) if they
 /// cannot be applied.
-bool configure_self_log(const collector_config& cfg) {
+bool configure_self_log(const self_log_config& log, const std::string& source_file) {
   log_level level = log_level::info;
-  if (!self_log::parse_level(cfg.log.level, level)) {
-    std::cerr << cfg.source_file << ": log level '" << cfg.log.level << "' is not one of debug, info, warn, error\n";
+  if (!self_log::parse_level(log.level, level)) {
+    std::cerr << source_file << ": log level '" << log.level << "' is not one of debug, info, warn, error\n";
     return false;
   }
   try {
-    self_log::configure(level, cfg.log.dir);
+    self_log::configure(level, log.dir);
   } catch (const std::exception& e) {
     std::cerr << e.what() << "\n";
     return false;
@@ -34,7 +34,7 @@ int run_command(const std::string& config_path) {
     std::cerr << e.what() << "\n";
     return 2;
   }
-  if (!configure_self_log(cfg))
+  if (!configure_self_log(cfg.log, cfg.source_file))
     return 2;
   try {
     collector running{cfg, {}, config_path};

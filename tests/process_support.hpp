@@ -59,6 +59,14 @@ public:
   child_process& operator=(const child_process&) = delete;
 
   void signal(int sig) { ::kill(pid_, sig); }
+  pid_t pid() const { return pid_; }
+
+  /// Resident memory of the running child in KiB (0 once it is gone).
+  long rss_kib() const {
+    std::string status = read_file("/proc/" + std::to_string(pid_) + "/status");
+    auto at = status.find("VmRSS:");
+    return at == std::string::npos ? 0 : std::stol(status.substr(at + 6));
+  }
 
   /// Waits for the exit; returns the exit code, 128+N for a signal, or -1 on timeout.
   int wait(std::chrono::milliseconds timeout = std::chrono::seconds(120)) {

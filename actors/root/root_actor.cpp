@@ -1,5 +1,7 @@
 #include "actors/root/root_actor.hpp"
 
+#include <algorithm>
+
 #include "actors/messages.hpp"
 #include "actors/self_log.hpp"
 #include "actors/tailer/tailer_actor.hpp"
@@ -10,12 +12,20 @@ namespace {
 
 using self_ptr = caf::stateful_actor<root_state>*;
 
+// A tailer reads in blocks of up to 256 KiB: less credit would stall it.
+constexpr std::size_t min_tailer_credit = 256 * 1024;
+
 void start_tailer(self_ptr self, key_entry& entry, std::vector<resume_position> known,
                   bool first_start) {
   auto& st = self->state;
   ++entry.incarnation;
   entry.started = restart_policy::clock::now();
-  entry.tailer = self->spawn<caf::detached>(tailer_actor, entry.cfg, st.sink,
+  auto cfg = entry.cfg;
+  if (st.shared_window > 0) // the keys share the remote sink's window
+    cfg.max_inflight_bytes =
+      std::min(cfg.max_inflight_bytes,
+               std::max(min_tailer_credit, st.shared_window / std::max<std::size_t>(1, st.keys.size())));
+  entry.tailer = self->spawn<caf::detached>(tailer_actor, cfg, st.sink,
                                             caf::actor_cast<caf::actor>(self), entry.incarnation,
                                             std::move(known), first_start, st.sink_files);
   self->monitor(entry.tailer);
@@ -187,6 +197,8 @@ caf::behavior root_actor(self_ptr self, collector_config cfg, caf::actor sink) {
   st.sink = std::move(sink);
   if (cfg.sink.type == sink_type::file)
     st.sink_files.push_back(cfg.sink.path);
+  if (cfg.sink.type == sink_type::remote)
+    st.shared_window = cfg.sink.max_inflight_bytes;
   self->set_down_handler([self](caf::down_msg& dm) { on_down(self, dm); });
   for (auto& log : cfg.logs)
     on_add(self, log);
@@ -201,6 +213,8 @@ caf::behavior root_actor(self_ptr self, collector_config cfg, caf::actor sink) {
     [self](sink_config_atom, const sink_config& cfg) {
       if (cfg.type == sink_type::file)
         self->state.sink_files.push_back(cfg.path); // old outputs stay excluded too
+      if (cfg.type == sink_type::remote && self->state.shared_window > 0)
+        self->state.shared_window = cfg.max_inflight_bytes; // for tailers started from now on
       self->send(self->state.sink, sink_config_atom::value, cfg);
     },
     [self](supervision_atom, const supervision_config& cfg) {

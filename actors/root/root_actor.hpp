@@ -39,6 +39,9 @@ struct root_state {
   supervision_config supervision;
   caf::actor sink;
   std::vector<std::string> sink_files; ///< the sink's output: never read as a log
+  /// A remote sink's window (max_inflight_bytes) is shared out among the keys
+  /// as their tailers' credit; 0 for local sinks.
+  std::size_t shared_window = 0;
   std::map<std::string, key_entry> keys;
   std::map<caf::actor_addr, std::string> key_of; ///< live tailer -> its key
   bool stopping = false;

@@ -9,6 +9,7 @@
 #include "actors/messages.hpp"
 #include "actors/self_log.hpp"
 #include "actors/sink/line_formatter.hpp"
+#include "config/network_names.hpp"
 
 namespace logcatch {
 
@@ -17,9 +18,12 @@ namespace {
 using self_ptr = caf::stateful_actor<sink_state>*;
 
 constexpr auto retry_interval = std::chrono::seconds(1);
+constexpr uint64_t held_ack_limit = 4 * 1024 * 1024;
 
 /// Writes what is left of `w`; true when all of it is written.
 bool try_write(sink_state& st, pending_write& w) {
+  if (w.skip)
+    return true;
   const std::string& bytes = w.text.empty() && w.first_line == 0 ? w.batch.data : w.text;
   if (st.cfg.fault_write_delay.count() > 0)
     std::this_thread::sleep_for(st.cfg.fault_write_delay);
@@ -36,12 +40,17 @@ int64_t now_ms() {
   return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
 }
 
+void release_acks(self_ptr self);
+
 /// Output first (fdatasync), then the state naming its length: on disk the
 /// state never claims lines the output does not hold.
 void commit(self_ptr self) {
   auto& st = self->state;
-  if (!st.state || !st.dirty)
+  if (!st.state || !st.dirty) {
+    if (st.state && !st.dirty)
+      release_acks(self); // e.g. only duplicates since the last commit
     return;
+  }
   sink_checkpoint cp;
   cp.has_sink_length = st.cfg.type == sink_type::file;
   cp.sink_length = st.output_length;
@@ -57,6 +66,7 @@ void commit(self_ptr self) {
     st.state->save(cp);
     st.dirty = false;
     ++st.commits;
+    release_acks(self);
     if (!st.commit_problem.empty())
       log_info(st.name, st.state->path() + ": committing again");
     st.commit_problem.clear();
@@ -70,6 +80,34 @@ void commit(self_ptr self) {
   }
 }
 
+void commit(self_ptr self);
+
+/// Acknowledges a batch to whoever sent it. An aggregator with a state file
+/// holds acknowledgements until the next commit: a collector forgets what
+/// was acknowledged, so it must already survive an aggregator SIGKILL.
+void acknowledge(self_ptr self, const caf::actor& to, uint64_t bytes) {
+  auto& st = self->state;
+  if (!to)
+    return;
+  if (!st.aggregator || !st.state) {
+    self->send(to, ack_atom::value, bytes);
+    return;
+  }
+  st.held_acks.emplace_back(to, bytes);
+  st.held_ack_bytes += bytes;
+  // Many bytes waiting: commit now rather than stall collectors' windows.
+  if (st.held_ack_bytes >= held_ack_limit && st.backlog.empty())
+    commit(self);
+}
+
+void release_acks(self_ptr self) {
+  auto& st = self->state;
+  for (auto& [to, bytes] : st.held_acks)
+    self->send(to, ack_atom::value, bytes);
+  st.held_acks.clear();
+  st.held_ack_bytes = 0;
+}
+
 void schedule_commit(self_ptr self) {
   auto& st = self->state;
   st.dirty = true;
@@ -81,6 +119,10 @@ void schedule_commit(self_ptr self) {
 
 void finish(self_ptr self, pending_write& w) {
   auto& st = self->state;
+  if (w.skip) {
+    acknowledge(self, w.reply_to, w.batch.data.size());
+    return;
+  }
   st.positions.commit(w.batch, now_ms());
   st.output_length += w.written;
   schedule_commit(self);
@@ -89,8 +131,7 @@ void finish(self_ptr self, pending_write& w) {
   st.bytes_written += w.written;
   if (st.observer && lines > 0)
     st.observer(w.batch, w.first_line);
-  if (w.reply_to)
-    self->send(w.reply_to, ack_atom::value, static_cast<uint64_t>(w.batch.data.size()));
+  acknowledge(self, w.reply_to, w.batch.data.size());
 }
 
 void answer_waiters(self_ptr self) {
@@ -147,15 +188,6 @@ std::optional<std::string> peer_name(self_ptr self) {
   return std::nullopt;
 }
 
-bool valid_node_name(const std::string& node) {
-  if (node.empty() || node.size() > 128)
-    return false;
-  for (unsigned char c : node)
-    if (c <= ' ' || c == '/' || c == 0x7f)
-      return false;
-  return true;
-}
-
 /// A hello's token against the configured one (none configured: any is
 /// accepted), in time independent of where they differ.
 bool token_accepted(const std::string& given, const std::string& expected) {
@@ -183,7 +215,15 @@ void on_batch(self_ptr self, line_batch& batch) {
   if (!check.note.empty())
     log_warn(st.name, batch.key + " " + batch.path + ": " + check.note);
   if (check.drop) {
-    self->send(w.reply_to, ack_atom::value, static_cast<uint64_t>(batch.data.size()));
+    if (st.backlog.empty()) {
+      acknowledge(self, w.reply_to, batch.data.size());
+      if (!st.held_acks.empty())
+        schedule_commit(self); // releases it even if nothing else comes
+    } else { // acknowledgements go out in arrival order (a remote sink counts on it)
+      w.skip = true;
+      w.batch = std::move(batch);
+      st.backlog.push_back(std::move(w));
+    }
     return;
   }
   w.first_line = check.first_line;
@@ -228,7 +268,14 @@ caf::behavior sink_actor(self_ptr self, sink_options opts) {
   return {
     [self](line_batch& batch) { on_batch(self, batch); },
     [self](forget_atom, const std::string& key, const file_identity& file) {
-      self->state.positions.forget(key, file);
+      auto& st = self->state;
+      if (!st.aggregator) {
+        st.positions.forget(key, file);
+      } else if (auto node = peer_name(self)) {
+        st.positions.forget(*node + "/" + key, file);
+      } else {
+        return;
+      }
       schedule_commit(self);
     },
     // Both answer only when no failed write is pending, so a restarted tailer
@@ -257,9 +304,12 @@ caf::behavior sink_actor(self_ptr self, sink_options opts) {
     },
     [self](sync_atom, std::string key) {
       auto& st = self->state;
+      // Before the promise: making it takes the sender out of the message.
+      std::optional<std::string> node;
+      if (st.aggregator)
+        node = peer_name(self);
       auto promise = self->make_response_promise();
       if (st.aggregator) { // a collector asks for its own positions only
-        auto node = peer_name(self);
         if (!node) {
           promise.deliver(caf::make_error(caf::sec::invalid_argument, "not authenticated"));
           return promise;
@@ -286,6 +336,11 @@ caf::behavior sink_actor(self_ptr self, sink_options opts) {
     // destination; if it cannot be opened, the current one stays.
     [self](sink_config_atom, const sink_config& cfg) {
       auto& st = self->state;
+      if (cfg.type == sink_type::remote) {
+        log_error(st.name, "sink change not applied: switching to a remote sink needs a restart "
+                           "of logcatch; still writing to " + st.out->name());
+        return;
+      }
       try {
         auto out = std::make_shared<output_writer>(cfg);
         commit(self); // what went to the old output is committed with its length

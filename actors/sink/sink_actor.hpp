@@ -28,6 +28,7 @@ struct pending_write {
   std::string text;      ///< formatted output (empty: write batch.data as is)
   std::size_t written = 0;
   caf::actor reply_to;   ///< the tailer to acknowledge
+  bool skip = false;     ///< a duplicate: only acknowledged, in its turn
 };
 
 struct sink_state {
@@ -54,6 +55,9 @@ struct sink_state {
   bool retry_scheduled = false;
   std::vector<std::pair<std::string, caf::response_promise>> waiting_sync;
   std::vector<caf::response_promise> waiting_drain;
+  /// Aggregator: acknowledgements waiting for the commit that makes them true.
+  std::vector<std::pair<caf::actor, uint64_t>> held_acks;
+  uint64_t held_ack_bytes = 0;
   uint64_t lines_written = 0;
   uint64_t bytes_written = 0;
   uint64_t write_errors = 0;

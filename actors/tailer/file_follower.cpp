@@ -218,7 +218,7 @@ follow_status file_follower::step(line_batch& out, std::size_t budget) {
     struct stat st {};
     if (::fstat(fd_, &st) == 0) {
       caught_up_.insert({id_.device, id_.inode});
-      queue_rotated_after(st.st_mtim);
+      queue_rotated_after(st.st_mtim, id_.inode);
     }
   }
   if (change == file_change::rotated) {
@@ -233,12 +233,18 @@ follow_status file_follower::step(line_batch& out, std::size_t budget) {
   return follow_status::progress;
 }
 
-void file_follower::queue_rotated_after(const struct timespec& finished_mtime) {
+void file_follower::queue_rotated_after(const struct timespec& finished_mtime,
+                                        uint64_t finished_inode) {
   // Named like a rotated copy, modified after the file just finished, and
   // neither that file nor the one at the path: written after it, never read.
   auto where = copies();
   auto at_path = stat_path(opts_.path);
-  std::vector<std::pair<struct timespec, std::string>> found;
+  struct rotated_candidate {
+    struct timespec mtime;
+    ino_t inode;
+    std::string path;
+  };
+  std::vector<rotated_candidate> found;
   std::unique_ptr<DIR, int (*)(DIR*)> dir{::opendir(where.folder.c_str()), ::closedir};
   if (!dir)
     return;
@@ -256,20 +262,30 @@ void file_follower::queue_rotated_after(const struct timespec& finished_mtime) {
       continue;
     auto candidate = where.folder + "/" + name;
     struct stat st {};
+    // Not earlier, rather than later: file times have clock-tick
+    // granularity, and a burst of rotations gives several files one mtime.
     if (::stat(candidate.c_str(), &st) != 0 || !S_ISREG(st.st_mode) ||
-        !later(st.st_mtim, finished_mtime))
+        later(finished_mtime, st.st_mtim))
       continue;
+    bool same_tick = !later(st.st_mtim, finished_mtime);
+    if (same_tick && st.st_ino < finished_inode)
+      continue; // created before the finished file (see the sort below)
     std::pair<uint64_t, uint64_t> inode{st.st_dev, st.st_ino};
     if (caught_up_.count(inode) > 0 ||
         (at_path.exists && at_path.id == file_identity{inode.first, inode.second}))
       continue;
-    found.emplace_back(st.st_mtim, candidate);
+    found.push_back(rotated_candidate{st.st_mtim, st.st_ino, candidate});
   }
-  std::sort(found.begin(), found.end(),
-            [&](const auto& a, const auto& b) { return later(b.first, a.first); });
+  // Oldest first; files of one tick in creation order, which is inode order
+  // on the usual Linux filesystems (ext4, xfs, tmpfs allocate upwards).
+  std::sort(found.begin(), found.end(), [&](const auto& a, const auto& b) {
+    if (later(a.mtime, b.mtime) || later(b.mtime, a.mtime))
+      return later(b.mtime, a.mtime);
+    return a.inode < b.inode;
+  });
   catch_up_.clear();
   for (auto& f : found)
-    catch_up_.push_back(f.second);
+    catch_up_.push_back(f.path);
 }
 
 bool file_follower::open_caught_up() {

@@ -140,7 +140,7 @@ private:
   bool switch_to_copy();
   bool adopt(int fd, const std::string& path, const file_identity& id);
   copy_search copies() const;
-  void queue_rotated_after(const struct timespec& finished_mtime);
+  void queue_rotated_after(const struct timespec& finished_mtime, uint64_t finished_inode);
   bool open_caught_up();
 
   options opts_;

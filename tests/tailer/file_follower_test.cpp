@@ -277,6 +277,31 @@ TEST_CASE("a resumed plain path reads files rotated meanwhile, oldest first, bef
   CHECK(drain(f).lines == std::vector<std::string>{"a 1 x", "b 0 x", "b 1 x", "c 0 x"});
 }
 
+TEST_CASE("a resumed plain path reads a burst of rotations of one clock tick in creation order") {
+  temp_dir dir;
+  auto path = dir / "a.log";
+  write_file(path, "a 0 x\na 1 x\n");
+  resume_position pos;
+  {
+    file_follower f{opts_for(path), std::nullopt};
+    drain(f);
+    pos = resume_position{f.identity_at(6), 6, path};
+  }
+  // Four rotations within one tick: every rotated file has the same mtime.
+  std::vector<std::string> expected{"a 1 x"};
+  for (int i = 1; i <= 4; ++i) {
+    REQUIRE(std::rename(path.c_str(), (path + "." + std::to_string(i)).c_str()) == 0);
+    auto line = std::string(1, static_cast<char>('a' + i)) + " 0 x";
+    write_file(path, line + "\n");
+    expected.push_back(line);
+  }
+  auto tick = std::filesystem::file_time_type::clock::now() - std::chrono::seconds(5);
+  for (int i = 1; i <= 4; ++i)
+    std::filesystem::last_write_time(path + "." + std::to_string(i), tick);
+  file_follower f{opts_for(path), pos};
+  CHECK(drain(f).lines == expected);
+}
+
 TEST_CASE("a plain path that was being read does not read other rotated names") {
   temp_dir dir;
   auto path = dir / "a.log";

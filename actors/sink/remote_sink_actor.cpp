@@ -1,0 +1,297 @@
+#include "actors/sink/remote_sink_actor.hpp"
+
+#include <algorithm>
+
+#include "actors/messages.hpp"
+#include "actors/self_log.hpp"
+
+namespace logcatch {
+
+namespace {
+
+using self_ptr = caf::stateful_actor<remote_sink_state>*;
+using phase = remote_sink_state::phase;
+
+constexpr millis backoff_initial{100};
+constexpr millis backoff_max{5000};
+// A connect or hello that takes this long is treated as failed (and retried).
+constexpr auto handshake_timeout = std::chrono::seconds(10);
+// An aggregator whose disk is full answers a sync only when it can write
+// again; after this long the question is simply asked again.
+constexpr auto sync_timeout = std::chrono::minutes(5);
+// Batches out and no acknowledgement for this long: the link is taken for
+// dead (a silent peer that heartbeats did not catch, e.g. over TLS) and
+// everything unacknowledged goes out again on a new one.
+constexpr auto ack_deadline = std::chrono::seconds(30);
+constexpr auto watchdog_interval = std::chrono::seconds(5);
+
+std::string address(const remote_sink_state& st) {
+  return st.cfg.host + ":" + std::to_string(st.cfg.port);
+}
+
+std::string waiting(const remote_sink_state& st) {
+  return std::to_string(st.unacked.size()) + " batches (" + std::to_string(st.unacked.bytes()) +
+         " bytes) not acknowledged yet";
+}
+
+void connect(self_ptr self);
+
+void answer_drains(self_ptr self) {
+  auto& st = self->state;
+  if (!st.unacked.empty())
+    return;
+  for (auto& promise : st.drains)
+    promise.deliver(caf::ok_atom::value);
+  st.drains.clear();
+}
+
+/// Back to down: nothing sent on the lost connection counts as sent, replies
+/// still coming from it are stale, and a reconnect is scheduled.
+void lose_link(self_ptr self, const std::string& problem) {
+  auto& st = self->state;
+  if (st.aggregator)
+    self->demonitor(st.aggregator);
+  st.aggregator = nullptr;
+  st.link = phase::down;
+  st.unacked.rewind();
+  for (auto& sync : st.syncs)
+    sync.sent_on = 0;
+  auto stale = ++st.connection;
+  if (problem != st.last_problem)
+    log_warn(st.name, "aggregator at " + address(st) + ": " + problem +
+                        (st.unacked.empty() ? "" : "; " + waiting(st)) + "; reconnecting (backoff up to " + std::to_string(backoff_max.count()) +
+                        " ms)");
+  st.last_problem = problem;
+  // A stop does not wait for an aggregator that is away: what it has not
+  // acknowledged is read again from its positions at the next start.
+  for (auto& promise : st.drains)
+    promise.deliver(caf::ok_atom::value);
+  if (!st.drains.empty() && !st.unacked.empty())
+    log_warn(st.name, "stopping while the aggregator is unreachable: " + waiting(st) +
+                        "; they stay in the log files and are sent after the next start");
+  st.drains.clear();
+  self->delayed_send(self, st.backoff, retry_atom::value, stale);
+  st.backoff = std::min(st.backoff * 2, backoff_max);
+}
+
+void ask_sync(self_ptr self, pending_sync& sync) {
+  auto& st = self->state;
+  auto attempt = st.connection;
+  auto id = sync.id;
+  sync.sent_on = attempt;
+  self->request(st.aggregator, sync_timeout, sync_atom::value, sync.key)
+    .then(
+      [self, attempt, id](std::vector<delivered_position>& positions) {
+        auto& syncs = self->state.syncs;
+        auto it = std::find_if(syncs.begin(), syncs.end(),
+                               [&](const pending_sync& s) { return s.id == id; });
+        if (it == syncs.end() || it->sent_on != attempt)
+          return; // asked again on a newer connection
+        it->promise.deliver(std::move(positions));
+        syncs.erase(it);
+      },
+      [self, attempt, id](caf::error& err) {
+        auto& st = self->state;
+        if (attempt != st.connection)
+          return;
+        if (err == caf::sec::request_timeout) {
+          for (auto& sync : st.syncs)
+            if (sync.id == id)
+              ask_sync(self, sync);
+          return;
+        }
+        lose_link(self, "sync refused: " + self->system().render(err));
+      });
+}
+
+/// Sends, in order, every batch not yet sent on this connection, then every
+/// sync not yet asked on it (so the aggregator answers it after those batches).
+void send_pending(self_ptr self) {
+  auto& st = self->state;
+  bool resend = false;
+  if (st.unacked.sent() == 0) // the deadline runs from the oldest unacknowledged send
+    st.last_progress = std::chrono::steady_clock::now();
+  while (auto* next = st.unacked.next_to_send(&resend)) {
+    if (resend)
+      ++st.resent_batches;
+    self->send(st.aggregator, next->batch);
+  }
+  for (auto& sync : st.syncs)
+    if (sync.sent_on == 0)
+      ask_sync(self, sync);
+  answer_drains(self);
+}
+
+void link_up(self_ptr self) {
+  auto& st = self->state;
+  st.link = phase::up;
+  st.last_progress = std::chrono::steady_clock::now();
+  st.backoff = backoff_initial;
+  ++st.connects;
+  std::size_t resend = st.unacked.size();
+  log_info(st.name, "connected to the aggregator at " + address(st) + " as node '" + st.cfg.node +
+                      "'" + (resend > 0 ? "; sending the " + waiting(st) : std::string()));
+  st.last_problem.clear();
+  send_pending(self);
+}
+
+void connect(self_ptr self) {
+  auto& st = self->state;
+  st.link = phase::connecting;
+  auto attempt = ++st.connection;
+  self->request(st.connector, handshake_timeout, caf::connect_atom::value, st.cfg.host, st.cfg.port)
+    .then(
+      [self, attempt](const caf::node_id&, caf::strong_actor_ptr& ptr,
+                      const std::set<std::string>&) {
+        auto& st = self->state;
+        if (attempt != st.connection)
+          return;
+        if (!ptr) {
+          lose_link(self, "no aggregator is published on that port");
+          return;
+        }
+        st.aggregator = caf::actor_cast<caf::actor>(ptr);
+        self->monitor(st.aggregator);
+        st.link = phase::greeting;
+        self->request(st.aggregator, handshake_timeout, hello_atom::value, st.cfg.node,
+                      st.cfg.auth_token)
+          .then(
+            [self, attempt](caf::ok_atom) {
+              if (attempt == self->state.connection)
+                link_up(self);
+            },
+            [self, attempt](caf::error& err) {
+              if (attempt == self->state.connection)
+                lose_link(self, "hello refused: " + self->system().render(err) +
+                                  " (check auth_token and node on both sides)");
+            });
+      },
+      [self, attempt](caf::error& err) {
+        if (attempt == self->state.connection)
+          lose_link(self, "cannot connect: " + self->system().render(err));
+      });
+}
+
+} // namespace
+
+caf::behavior remote_sink_actor(self_ptr self, sink_config cfg, caf::io::middleman_actor connector) {
+  auto& st = self->state;
+  st.cfg = std::move(cfg);
+  st.connector = std::move(connector);
+  self->set_down_handler([self](caf::down_msg& dm) {
+    auto& st = self->state;
+    if (st.aggregator && dm.source == st.aggregator.address())
+      lose_link(self, "connection lost (" + self->system().render(dm.reason) + ")");
+  });
+  self->attach_functor([self] {
+    auto& st = self->state;
+    log_info(st.name, "stopped after " + std::to_string(st.acked_lines) +
+                        " lines acknowledged by the aggregator, " +
+                        std::to_string(st.resent_batches) + " batches resent, " +
+                        std::to_string(st.connects) + " connections" +
+                        (st.unacked.empty() ? "" : "; " + waiting(st)));
+  });
+  connect(self);
+  self->delayed_send(self, watchdog_interval, watchdog_atom::value);
+  return {
+    [self](line_batch& batch) {
+      auto& st = self->state;
+      outgoing_batch entry;
+      uint64_t bytes = batch.data.size();
+      entry.lines = batch.line_count();
+      entry.tailer = caf::actor_cast<caf::actor>(self->current_sender());
+      entry.batch = caf::make_message(std::move(batch));
+      st.unacked.push(std::move(entry), bytes);
+      if (st.link == phase::up)
+        send_pending(self);
+    },
+    // The aggregator acknowledges batches in the order it got them.
+    [self](ack_atom, uint64_t bytes) {
+      auto& st = self->state;
+      auto sender = caf::actor_cast<caf::actor_addr>(self->current_sender());
+      if (!st.aggregator || sender != st.aggregator.address())
+        return; // from a connection already given up
+      auto acked = st.unacked.ack(bytes);
+      if (!acked) {
+        lose_link(self, "acknowledgement out of step (" + std::to_string(bytes) +
+                          " bytes); sending everything unacknowledged again");
+        return;
+      }
+      st.last_progress = std::chrono::steady_clock::now();
+      if (acked->tailer)
+        self->send(acked->tailer, ack_atom::value, bytes);
+      st.acked_lines += acked->lines;
+      answer_drains(self);
+    },
+    [self](sync_atom, const std::string& key) {
+      auto& st = self->state;
+      auto promise = self->make_response_promise();
+      st.syncs.push_back(pending_sync{st.next_sync_id++, key, promise, 0});
+      if (st.link == phase::up)
+        ask_sync(self, st.syncs.back());
+      return promise;
+    },
+    [self](drain_atom) {
+      auto& st = self->state;
+      auto promise = self->make_response_promise();
+      if (st.unacked.empty()) {
+        promise.deliver(caf::ok_atom::value);
+      } else if (st.link != phase::up) {
+        log_warn(st.name, "stopping while the aggregator at " + address(st) +
+                            " is unreachable: " + waiting(st) +
+                            "; they stay in the log files and are sent after the next start");
+        promise.deliver(caf::ok_atom::value);
+      } else {
+        st.drains.push_back(promise);
+      }
+      return promise;
+    },
+    [self](forget_atom, const std::string& key, const file_identity& file) {
+      // Only prunes the aggregator's positions: harmless to lose while down.
+      auto& st = self->state;
+      if (st.link == phase::up)
+        self->send(st.aggregator, forget_atom::value, key, file);
+    },
+    [self](sink_config_atom, const sink_config& cfg) {
+      auto& st = self->state;
+      if (cfg.type != sink_type::remote || !(cfg.tls == st.cfg.tls)) {
+        log_error(st.name, "sink change not applied: leaving the remote sink or changing its tls "
+                           "needs a restart of logcatch; still sending to the aggregator at " +
+                             address(st));
+        return;
+      }
+      bool relink = cfg.host != st.cfg.host || cfg.port != st.cfg.port ||
+                    cfg.node != st.cfg.node || cfg.auth_token != st.cfg.auth_token;
+      st.cfg = cfg;
+      if (!relink)
+        return;
+      log_info(st.name, "now sending to the aggregator at " + address(st) + " as node '" +
+                          st.cfg.node + "'");
+      if (st.aggregator)
+        self->demonitor(st.aggregator);
+      st.aggregator = nullptr;
+      st.unacked.rewind();
+      for (auto& sync : st.syncs)
+        sync.sent_on = 0;
+      st.backoff = backoff_initial;
+      st.last_problem.clear();
+      connect(self);
+    },
+    [self](watchdog_atom) {
+      auto& st = self->state;
+      auto silent = std::chrono::steady_clock::now() - st.last_progress;
+      if (st.link == phase::up && st.unacked.sent() > 0 && silent > ack_deadline)
+        lose_link(self, "no acknowledgement for " +
+                          std::to_string(std::chrono::duration_cast<std::chrono::seconds>(silent).count()) +
+                          " s");
+      self->delayed_send(self, watchdog_interval, watchdog_atom::value);
+    },
+    [self](retry_atom, uint64_t attempt) {
+      auto& st = self->state;
+      if (attempt == st.connection && st.link == phase::down)
+        connect(self);
+    },
+  };
+}
+
+} // namespace logcatch
