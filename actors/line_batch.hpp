@@ -28,6 +28,11 @@ struct line_batch {
   /// read again from 0, or the first file a tailer opens): the sink takes
   /// start_offset as the key's position instead of checking continuity.
   bool restart = false;
+  /// Which reading of its file this batch belongs to: a random id drawn at
+  /// every restart and carried by the reading's later batches. A batch that
+  /// comes again (a remote sink resends after a lost connection) keeps its
+  /// id, so the sink tells a resent restart from a new reading.
+  uint64_t reading = 0;
   uint64_t start_offset = 0; ///< file offset of the first line's first byte
   uint64_t end_offset = 0;   ///< file offset right after the last line consumed
   /// Every line, each ending in '\n' (one is added to a flushed unterminated line).

@@ -93,13 +93,13 @@ typename Inspector::result_type inspect(Inspector& f, size_adjustment& x) {
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, line_batch& x) {
   return f(caf::meta::type_name("line_batch"), x.key, x.node, x.incarnation, x.file, x.path, x.restart,
-           x.start_offset, x.end_offset, x.data, x.ends, x.size_adjust, x.cut_lines);
+           x.reading, x.start_offset, x.end_offset, x.data, x.ends, x.size_adjust, x.cut_lines);
 }
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, delivered_position& x) {
   return f(caf::meta::type_name("delivered_position"), x.known, x.file, x.offset, x.path,
-           x.updated_ms);
+           x.updated_ms, x.reading);
 }
 
 template <class Inspector>

@@ -16,9 +16,10 @@ namespace logcatch {
 namespace {
 
 constexpr const char* header_word = "logcatch-state";
-constexpr const char* version = "1";
+constexpr const char* version = "2";
+constexpr const char* previous_version = "1"; // no READING field
 constexpr const char* trailer_word = "crc32";
-constexpr std::size_t file_fields = 9;
+constexpr std::size_t file_fields = 10;
 constexpr std::size_t sink_fields = 3;
 constexpr const char* hex_digits = "0123456789ABCDEF";
 
@@ -260,7 +261,8 @@ read_outcome read_whole(const std::string& path) {
 bool operator==(const file_checkpoint& a, const file_checkpoint& b) {
   return a.key == b.key && a.file.device == b.file.device && a.file.inode == b.file.inode &&
          a.file.prefix_len == b.file.prefix_len && a.file.prefix_hash == b.file.prefix_hash &&
-         a.offset == b.offset && a.path == b.path && a.updated_ms == b.updated_ms;
+         a.offset == b.offset && a.path == b.path && a.updated_ms == b.updated_ms &&
+         a.reading == b.reading;
 }
 
 bool operator==(const sink_checkpoint& a, const sink_checkpoint& b) {
@@ -283,7 +285,8 @@ std::string encode_checkpoint(const sink_checkpoint& state) {
     out += "file " + escape(f.key);
     for (uint64_t n : {f.file.device, f.file.inode, uint64_t{f.file.prefix_len}, f.file.prefix_hash, f.offset})
       out += " " + std::to_string(n);
-    out += " " + std::to_string(f.updated_ms) + " " + escape(f.path) + "\n";
+    out += " " + std::to_string(f.updated_ms) + " " + std::to_string(f.reading) + " " +
+           escape(f.path) + "\n";
   }
   out += std::string(trailer_word) + " " + hex8(crc32(out.data(), out.size())) + "\n";
   return out;
@@ -299,8 +302,10 @@ sink_checkpoint decode_checkpoint(const std::string& text, const std::string& so
   auto header = split_fields(text.substr(0, nl));
   if (header.size() != 2 || header[0] != header_word)
     fail(1, "not a logcatch state file (bad header)");
-  if (header[1] != version)
-    fail(1, "unsupported version " + quoted(header[1]) + " (this build reads version " + version + ")");
+  if (header[1] != version && header[1] != previous_version)
+    fail(1, "unsupported version " + quoted(header[1]) + " (this build reads versions " +
+              previous_version + " and " + version + ")");
+  const std::size_t fields_expected = header[1] == version ? file_fields : file_fields - 1;
 
   // Locate and check the trailer before parsing records: a corrupt file is
   // then reported as such rather than by whichever field the damage hit.
@@ -355,8 +360,8 @@ sink_checkpoint decode_checkpoint(const std::string& text, const std::string& so
         state.sink_length = p.unsigned_number(fields[1], "sink length");
       state.sink_path = p.text(fields[2], "sink path");
     } else if (fields[0] == "file") {
-      if (fields.size() != file_fields)
-        p.fail("bad record: expected " + std::to_string(file_fields) + " fields, got " +
+      if (fields.size() != fields_expected)
+        p.fail("bad record: expected " + std::to_string(fields_expected) + " fields, got " +
                std::to_string(fields.size()));
       file_checkpoint f;
       f.key = p.text(fields[1], "key");
@@ -367,7 +372,9 @@ sink_checkpoint decode_checkpoint(const std::string& text, const std::string& so
       f.file.prefix_hash = p.unsigned_number(fields[5], "prefix_hash");
       f.offset = p.unsigned_number(fields[6], "offset");
       f.updated_ms = p.signed_number(fields[7], "updated_ms");
-      f.path = p.text(fields[8], "path");
+      if (fields_expected == file_fields)
+        f.reading = p.unsigned_number(fields[8], "reading");
+      f.path = p.text(fields.back(), "path");
       state.files.push_back(std::move(f));
     } else {
       p.fail("unknown record type " + quoted(fields[0]));

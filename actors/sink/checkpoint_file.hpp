@@ -6,9 +6,9 @@
 //
 // Format (text, one record per line, fields separated by one space):
 //
-//   logcatch-state 1
+//   logcatch-state 2
 //   sink LENGTH PATH
-//   file KEY DEVICE INODE PREFIX_LEN PREFIX_HASH OFFSET UPDATED_MS PATH
+//   file KEY DEVICE INODE PREFIX_LEN PREFIX_HASH OFFSET UPDATED_MS READING PATH
 //   ...
 //   crc32 XXXXXXXX
 //
@@ -17,6 +17,7 @@
 // below 0x21 and 0x7F become %XX (uppercase hex only); the empty string is
 // "-" and the string "-" is "%2D". The trailer is the CRC-32 (IEEE) of every
 // byte before it, as 8 uppercase hex digits, and ends the file with a newline.
+// Version 1 (no READING field) is still read, with READING 0.
 
 #include <cstdint>
 #include <optional>
@@ -35,6 +36,7 @@ struct file_checkpoint {
   uint64_t offset = 0;    ///< right after the last delivered line
   std::string path;       ///< where the file was last seen
   int64_t updated_ms = 0; ///< unix time in ms of the last update (for expiry)
+  uint64_t reading = 0;   ///< the reading that set it (see line_batch::reading)
 };
 
 /// Field-by-field equality, including the identity's content check.

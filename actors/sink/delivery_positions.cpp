@@ -17,9 +17,10 @@ const delivered_position* delivery_positions::find(const std::string& key,
 
 batch_check delivery_positions::check(const line_batch& batch) const {
   batch_check result;
-  if (batch.restart)
-    return result;
   auto* pos = find(batch.position_key(), batch.file);
+  bool resent_restart = pos != nullptr && batch.reading != 0 && pos->reading == batch.reading;
+  if (batch.restart && !resent_restart)
+    return result;
   if (pos == nullptr || batch.start_offset == pos->offset)
     return result;
   if (batch.start_offset > pos->offset) {
@@ -40,15 +41,18 @@ void delivery_positions::commit(const line_batch& batch, int64_t now_ms) {
   auto it = std::find_if(list.begin(), list.end(),
                          [&](const delivered_position& p) { return same_file(p.file, batch.file); });
   if (it == list.end()) {
-    list.push_back(delivered_position{true, batch.file, batch.end_offset, batch.path, now_ms});
+    list.push_back(
+      delivered_position{true, batch.file, batch.end_offset, batch.path, now_ms, batch.reading});
     return;
   }
-  if (!batch.restart && batch.end_offset <= it->offset)
+  bool same_reading = batch.reading != 0 && batch.reading == it->reading;
+  if ((!batch.restart || same_reading) && batch.end_offset <= it->offset)
     return; // never move back within one reading
   it->file = batch.file;
   it->offset = batch.end_offset;
   it->path = batch.path;
   it->updated_ms = now_ms;
+  it->reading = batch.reading;
 }
 
 std::vector<delivered_position> delivery_positions::get(const std::string& key) const {

@@ -18,6 +18,7 @@ struct delivered_position {
   uint64_t offset = 0; ///< right after the last delivered line
   std::string path;
   int64_t updated_ms = 0; ///< when it last moved (unix ms)
+  uint64_t reading = 0;   ///< the reading (line_batch::reading) that moved it last
 };
 
 /// What to do with an incoming batch.
@@ -31,7 +32,9 @@ struct batch_check {
 /// authority a restarted tailer resumes from, and it refuses to write a line
 /// twice: a batch that overlaps what is delivered from its file (same file,
 /// starting before the position) is trimmed. A batch flagged `restart` starts
-/// a new reading of its file (first open, truncation) and sets the position.
+/// a new reading of its file (first open, truncation) and sets the position,
+/// unless it belongs to the reading that set the position (a resend): then
+/// it is checked like any other batch.
 class delivery_positions {
 public:
   batch_check check(const line_batch& batch) const;

@@ -58,7 +58,8 @@ void commit(self_ptr self) {
   st.positions.expire(now_ms() - checkpoint_ttl_ms);
   for (auto& [key, list] : st.positions.all())
     for (auto& pos : list)
-      cp.files.push_back(file_checkpoint{key, pos.file, pos.offset, pos.path, pos.updated_ms});
+      cp.files.push_back(
+        file_checkpoint{key, pos.file, pos.offset, pos.path, pos.updated_ms, pos.reading});
   try {
     if (!st.out->sync())
       throw std::system_error(st.out->last_error(), std::generic_category(),
@@ -264,7 +265,8 @@ caf::behavior sink_actor(self_ptr self, sink_options opts) {
     st.name = "aggregator";
   st.output_length = opts.recovery.output_length;
   for (auto& f : opts.recovery.files)
-    st.positions.restore(f.key, delivered_position{true, f.file, f.offset, f.path, f.updated_ms});
+    st.positions.restore(
+      f.key, delivered_position{true, f.file, f.offset, f.path, f.updated_ms, f.reading});
   return {
     [self](line_batch& batch) { on_batch(self, batch); },
     [self](forget_atom, const std::string& key, const file_identity& file) {

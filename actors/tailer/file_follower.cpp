@@ -6,6 +6,7 @@
 #include <fcntl.h>
 #include <dirent.h>
 #include <filesystem>
+#include <random>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -14,6 +15,16 @@
 namespace logcatch {
 
 namespace {
+
+/// A random non-zero id: unique among a file's readings in practice, across
+/// restarts of the process too (so it is not a counter).
+uint64_t new_reading_id() {
+  static thread_local std::mt19937_64 rng{std::random_device{}()};
+  uint64_t id = 0;
+  while (id == 0)
+    id = rng();
+  return id;
+}
 
 std::string folder_of(const std::string& path) {
   auto parent = std::filesystem::path(path).parent_path().string();
@@ -142,6 +153,9 @@ bool file_follower::switch_to_copy() {
 
 void file_follower::begin_batch(line_batch& out) {
   out.path = open_path_;
+  if (pending_restart_ || reading_ == 0)
+    reading_ = new_reading_id();
+  out.reading = reading_;
   out.restart = pending_restart_;
   pending_restart_ = false;
   out.start_offset = offset_ - splitter_.held_bytes();

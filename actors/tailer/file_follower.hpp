@@ -156,6 +156,7 @@ private:
   bool first_open_ = true;        // read_from applies only to the very first file
   bool resumed_ = false;          // the open file was found by identity
   bool pending_restart_ = false;  // the next batch starts a new reading
+  uint64_t reading_ = 0;          // id of the current reading (line_batch::reading)
   std::string problem_;           // last reported problem, to report each once
   uint64_t rotations_ = 0;
   uint64_t truncations_ = 0;

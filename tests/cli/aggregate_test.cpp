@@ -40,6 +40,7 @@ line_batch batch_of(uint64_t start, const std::string& text, bool restart) {
   b.file = file_identity{1, 42, 0, 0};
   b.path = "/var/log/app.log";
   b.restart = restart;
+  b.reading = 7; // one reading of the file, as a tailer's batches are
   b.start_offset = start;
   split.feed(text.data(), text.size(), b);
   b.end_offset = start + text.size();

@@ -302,8 +302,8 @@ TEST_CASE("with mutual TLS a collector with the CA's certificate ships and a str
   REQUIRE(eventually([&] { return contains(aggregator.err(), "(mutual TLS)"); }));
 
   node good(dir, "trusted", port, tls("node", "ca"));
-  good.add_writer("renamed", rotation_mode::rename, 0, 400);
-  good.add_writer("copied", rotation_mode::copytruncate, 0, 400);
+  good.add_writer("renamed", rotation_mode::rename, 0, 0);
+  good.add_writer("copied", rotation_mode::rename, 0, 0);
   node stranger(dir, "stranger", port, tls("other", "other"));
   stranger.add_writer("renamed", rotation_mode::rename, 0, 0);
   stranger.writers[0]->write_lines(10);

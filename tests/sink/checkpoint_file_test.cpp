@@ -148,23 +148,24 @@ TEST_CASE("the text format is stable and its trailer is zlib's crc32") {
   a.offset = 4096;
   a.path = "/var/log/app log%.txt";
   a.updated_ms = 1700000000000;
+  a.reading = 77;
   file_checkpoint dash;
   dash.key = "-";
   dash.updated_ms = -5;
   s.files = {a, dash};
   // The trailer was computed with Python's zlib.crc32 over the lines above it.
-  CHECK(encode_checkpoint(s) == "logcatch-state 1\n"
+  CHECK(encode_checkpoint(s) == "logcatch-state 2\n"
                                 "sink 1234 /var/log/all.log\n"
-                                "file app 2049 131 64 99 4096 1700000000000 /var/log/app%20log%25.txt\n"
-                                "file %2D 0 0 0 0 0 -5 -\n"
-                                "crc32 F50C9AD9\n");
+                                "file app 2049 131 64 99 4096 1700000000000 77 /var/log/app%20log%25.txt\n"
+                                "file %2D 0 0 0 0 0 -5 0 -\n"
+                                "crc32 7951679B\n");
   CHECK(reference_crc32("123456789") == 0xCBF43926u);
 }
 
 TEST_CASE("an empty checkpoint of a stdout sink round-trips") {
   sink_checkpoint s;
   auto text = encode_checkpoint(s);
-  CHECK(text == "logcatch-state 1\nsink - -\ncrc32 DC31CE11\n");
+  CHECK(text == "logcatch-state 2\nsink - -\ncrc32 45D3A810\n");
   auto back = decode_checkpoint(text, "test");
   CHECK_FALSE(back.has_sink_length);
   CHECK(back.sink_path.empty());
@@ -219,12 +220,12 @@ TEST_CASE("a wrong or missing header is rejected") {
 }
 
 TEST_CASE("an unknown version is rejected") {
-  CHECK(decode_error(with_trailer("logcatch-state 2\nsink - -\n")) ==
-        "src:1: unsupported version '2' (this build reads version 1)");
+  CHECK(decode_error(with_trailer("logcatch-state 3\nsink - -\n")) ==
+        "src:1: unsupported version '3' (this build reads versions 1 and 2)");
   CHECK(decode_error(with_trailer("logcatch-state 01\nsink - -\n")) ==
-        "src:1: unsupported version '01' (this build reads version 1)");
+        "src:1: unsupported version '01' (this build reads versions 1 and 2)");
   CHECK(decode_error(with_trailer("logcatch-state \nsink - -\n")) ==
-        "src:1: unsupported version '' (this build reads version 1)");
+        "src:1: unsupported version '' (this build reads versions 1 and 2)");
 }
 
 TEST_CASE("an unknown record type is rejected with its line") {
@@ -641,4 +642,15 @@ TEST_CASE("a save beyond the file size limit fails with EFBIG and keeps the prev
   REQUIRE(WIFEXITED(status));
   CHECK(WEXITSTATUS(status) == 0);
   CHECK(read_file(path) == before);
+}
+
+TEST_CASE("a version 1 state file (no reading ids) is still read") {
+  auto text = with_trailer("logcatch-state 1\nsink 10 out\nfile app 1 2 3 4 5 6 /p\n");
+  auto s = decode_checkpoint(text, "src");
+  REQUIRE(s.files.size() == 1);
+  CHECK(s.files[0].offset == 5);
+  CHECK(s.files[0].reading == 0);
+  CHECK(s.files[0].path == "/p");
+  CHECK(decode_error(with_trailer("logcatch-state 2\nsink 10 out\nfile app 1 2 3 4 5 6 /p\n")) ==
+        "src:3: bad record: expected 10 fields, got 9");
 }

@@ -95,3 +95,29 @@ TEST_CASE("forgotten and expired positions are dropped, but never a key's most r
   REQUIRE(left.size() == 1);
   CHECK(left[0].file.inode == 9);
 }
+
+TEST_CASE("a restart batch sent again (same reading) is checked like any other, a new reading is not") {
+  delivery_positions p;
+  auto marker = batch(7, 0, "", true);
+  marker.reading = 41;
+  auto first = batch(7, 0, "a\nb\n", false);
+  first.reading = 41;
+  p.commit(marker, 1);
+  p.commit(first, 2);
+  // A remote sink resends both after a lost connection: nothing is written twice.
+  CHECK(p.check(marker).drop);
+  CHECK(p.check(first).drop);
+  auto overlapping = batch(7, 0, "a\nb\nc\n", true);
+  overlapping.reading = 41;
+  CHECK(p.check(overlapping).first_line == 2);
+  p.commit(overlapping, 3);
+  CHECK(p.get("k")[0].offset == 6);
+  // A truncation starts a new reading of the same file: read again from 0.
+  auto reread = batch(7, 0, "x\n", true);
+  reread.reading = 42;
+  CHECK(p.check(reread).first_line == 0);
+  CHECK_FALSE(p.check(reread).drop);
+  p.commit(reread, 4);
+  CHECK(p.get("k")[0].offset == 2);
+  CHECK(p.get("k")[0].reading == 42);
+}
