@@ -18,8 +18,12 @@ const delivered_position* delivery_positions::find(const std::string& key,
 batch_check delivery_positions::check(const line_batch& batch) const {
   batch_check result;
   auto* pos = find(batch.position_key(), batch.file);
-  bool resent_restart = pos != nullptr && batch.reading != 0 && pos->reading == batch.reading;
-  if (batch.restart && !resent_restart)
+  // A restart is taken as it comes only from offset 0 (a truncated file read
+  // again): one that starts later resumes a reading, and one of the reading
+  // that set the position was sent again; both must not repeat lines.
+  bool overlap_possible = pos != nullptr && (batch.start_offset > 0 ||
+                                             (batch.reading != 0 && pos->reading == batch.reading));
+  if (batch.restart && !overlap_possible)
     return result;
   if (pos == nullptr || batch.start_offset == pos->offset)
     return result;

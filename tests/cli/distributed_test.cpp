@@ -173,6 +173,28 @@ TEST_CASE("three collectors ship every line exactly once while the aggregator an
   check_exactly_once(dir / "out.log", written);
 }
 
+TEST_CASE("a collector started before any aggregator ships what was written meanwhile once one listens") {
+  temp_dir dir;
+  uint16_t port = free_port();
+  node n(dir, "early", port);
+  n.add_writer("renamed", rotation_mode::rename, 0, 0);
+  n.add_writer("copied", rotation_mode::rename, 0, 0);
+  n.writers[0]->write_lines(300);
+  n.start();
+  CHECK(eventually([&] { return contains(n.process->err(), "cannot connect"); }));
+  n.writers[0]->write_lines(300);
+  n.writers[1]->write_lines(300);
+  auto aggregator = start_aggregator(dir, port);
+  std::map<std::string, uint64_t> written;
+  n.written(written);
+  CHECK(eventually([&] { return all_delivered(dir / "out.log", written); }));
+  n.process->signal(SIGTERM);
+  CHECK(n.process->wait() == 0);
+  aggregator->signal(SIGTERM);
+  CHECK(aggregator->wait() == 0);
+  check_exactly_once(dir / "out.log", written);
+}
+
 TEST_CASE("a collector restarted while its aggregator is down waits for it and then ships everything once") {
   temp_dir dir;
   uint16_t port = free_port();
