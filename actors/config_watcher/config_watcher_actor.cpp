@@ -31,8 +31,17 @@ std::optional<std::string> read_content(const std::string& path, std::string& pr
   return ss.str();
 }
 
-void apply(self_ptr self, const collector_config& next) {
+void apply(self_ptr self, collector_config next) {
   auto& st = self->state;
+  bool was_remote = st.current.sink.type == sink_type::remote;
+  bool now_remote = next.sink.type == sink_type::remote;
+  if (was_remote != now_remote || (now_remote && !(next.sink.tls == st.current.sink.tls))) {
+    // Local and remote sinks are different actors (and a different network
+    // setup): the rest of the reload applies, the sink stays as it runs.
+    log_error(st.name, next.source_file + ": sink change not applied: switching between a "
+                       "remote sink and a local one, or changing tls, needs a restart of logcatch");
+    next.sink = st.current.sink;
+  }
   auto diff = diff_configs(st.current, next);
   for (auto& log : diff.added)
     self->send(st.root, key_add_atom::value, log);

@@ -141,7 +141,9 @@ TEST_CASE("three collectors ship every line exactly once while the aggregator an
   for (int round = 0; round < 6; ++round) {
     std::this_thread::sleep_for(std::chrono::milliseconds(300 + rng() % 900));
     aggregator->signal(SIGKILL);
-    REQUIRE(aggregator->wait() == 128 + SIGKILL);
+    int code = aggregator->wait();
+    INFO("aggregator: " << aggregator->err());
+    REQUIRE(code == 128 + SIGKILL);
     if (round == 2 || round == 4) { // a collector dies too, in the middle of a resend
       nodes[1]->process->signal(SIGKILL);
       REQUIRE(nodes[1]->process->wait() == 128 + SIGKILL);

@@ -210,3 +210,21 @@ TEST_CASE("a changed sink path takes effect on the next lines") {
   both.on_text(read_file(f.out) + read_file(f.dir / "other.log"));
   CHECK(delivery_verifier::clean(both.report({{"a", 5}}), both.malformed()));
 }
+
+TEST_CASE("a reload that switches to a remote sink applies the rest and keeps the running sink") {
+  reload_fixture f;
+  write_file(f.dir / "a.log", numbered_lines("a", 0, 10));
+  f.start("logs:\n  a: a.log\n");
+  REQUIRE(eventually([&] { return f.delivered("a", 10); }));
+  write_file(f.dir / "b.log", numbered_lines("b", 0, 5));
+  write_file(f.config,
+             "logs:\n  a: a.log\n  b: b.log\nsink: {type: remote, address: '127.0.0.1:9'}\n", false);
+  CHECK(eventually([&] {
+    return contains(f.child->err(), "sink change not applied: switching between a remote sink "
+                                    "and a local one, or changing tls, needs a restart");
+  }));
+  CHECK(eventually([&] { return f.delivered("b", 5); })); // still into out.log
+  CHECK(contains(f.child->err(), "reload applied: added b"));
+  f.child->signal(SIGTERM);
+  CHECK(f.child->wait() == 0);
+}
