@@ -47,6 +47,12 @@ void delivery_positions::commit(const line_batch& batch, int64_t now_ms) {
   if (it == list.end()) {
     list.push_back(
       delivered_position{true, batch.file, batch.end_offset, batch.path, now_ms, batch.reading});
+    if (list.size() > max_positions_per_key) { // the file that moved longest ago goes
+      auto oldest = std::min_element(list.begin(), list.end(), [](const auto& a, const auto& b) {
+        return a.updated_ms < b.updated_ms;
+      });
+      list.erase(oldest);
+    }
     return;
   }
   bool same_reading = batch.reading != 0 && batch.reading == it->reading;

@@ -37,6 +37,10 @@ struct batch_check {
 /// it is checked like any other batch.
 class delivery_positions {
 public:
+  /// A plain path keeps its rotated files' positions (to catch up without
+  /// repeating after a restart); the oldest beyond this many are dropped.
+  static constexpr std::size_t max_positions_per_key = 64;
+
   batch_check check(const line_batch& batch) const;
   /// Records that the batch (as checked) is written, at `now_ms`.
   void commit(const line_batch& batch, int64_t now_ms);

@@ -224,15 +224,16 @@ follow_status file_follower::step(line_batch& out, std::size_t budget) {
   splitter_.flush(out);
   out.end_offset = offset_;
   out.file = identity_at(out.end_offset);
-  // A rotated file is done for a single-path key; in a glob key another
-  // follower may go on with it under its new name, so only deletion counts.
-  if (change == file_change::deleted || opts_.registry == nullptr)
+  // Only a deleted file is done for good: a plain path keeps its rotated
+  // files' positions (a catch-up after a restart checks them), and in a glob
+  // key another follower may go on with a renamed file.
+  if (change == file_change::deleted)
     finished_ = out.file;
   if (change == file_change::rotated && resumed_ && opts_.registry == nullptr) {
     struct stat st {};
     if (::fstat(fd_, &st) == 0) {
       caught_up_.insert({id_.device, id_.inode});
-      queue_rotated_after(st.st_mtim, id_.inode);
+      queue_rotated_after(st.st_mtim);
     }
   }
   if (change == file_change::rotated) {
@@ -247,8 +248,7 @@ follow_status file_follower::step(line_batch& out, std::size_t budget) {
   return follow_status::progress;
 }
 
-void file_follower::queue_rotated_after(const struct timespec& finished_mtime,
-                                        uint64_t finished_inode) {
+void file_follower::queue_rotated_after(const struct timespec& finished_mtime) {
   // Named like a rotated copy, modified after the file just finished, and
   // neither that file nor the one at the path: written after it, never read.
   auto where = copies();
@@ -281,9 +281,6 @@ void file_follower::queue_rotated_after(const struct timespec& finished_mtime,
     if (::stat(candidate.c_str(), &st) != 0 || !S_ISREG(st.st_mode) ||
         later(finished_mtime, st.st_mtim))
       continue;
-    bool same_tick = !later(st.st_mtim, finished_mtime);
-    if (same_tick && st.st_ino < finished_inode)
-      continue; // created before the finished file (see the sort below)
     std::pair<uint64_t, uint64_t> inode{st.st_dev, st.st_ino};
     if (caught_up_.count(inode) > 0 ||
         (at_path.exists && at_path.id == file_identity{inode.first, inode.second}))
@@ -310,12 +307,32 @@ bool file_follower::open_caught_up() {
     if (fd < 0)
       continue;
     auto st = stat_fd(fd);
-    adopt(fd, path, st.id);
     caught_up_.insert({st.id.device, st.id.inode});
+    // Files of the same clock tick as the finished one may be older ones
+    // already delivered: their positions say so.
+    uint64_t start = 0;
+    for (auto& known : opts_.delivered) {
+      if (known.file.device != st.id.device || known.file.inode != st.id.inode)
+        continue;
+      auto hash = known.file.prefix_len == 0 ? std::optional<uint64_t>(0)
+                                             : prefix_hash_of(fd, known.file.prefix_len);
+      if (hash && *hash == known.file.prefix_hash) {
+        start = known.offset;
+        break;
+      }
+    }
+    if (start > 0 && start >= st.size) {
+      ::close(fd); // read to its end before
+      continue;
+    }
+    adopt(fd, path, st.id);
     resumed_ = true; // finishing it looks for the next one
     pending_restart_ = true;
-    offset_ = 0;
-    notice(true, path + " was rotated while this key was not being read: reading it first");
+    offset_ = start;
+    if (start > 0)
+      ::lseek(fd_, static_cast<off_t>(start), SEEK_SET);
+    notice(true, path + " was rotated while this key was not being read: reading it first" +
+                   (start > 0 ? " (from offset " + std::to_string(start) + ")" : std::string()));
     return true;
   }
   return false;

@@ -80,6 +80,10 @@ public:
     std::vector<std::string> never_read;
     /// Set for the followers of a glob key (not owned).
     file_registry* registry = nullptr;
+    /// A plain path's other delivered positions (files rotated away earlier):
+    /// after a resume, a rotated file found among them is read on from its
+    /// position, or skipped when read to its end, never read twice.
+    std::vector<resume_position> delivered;
   };
 
   file_follower(options opts, std::optional<resume_position> resume);
@@ -140,7 +144,7 @@ private:
   bool switch_to_copy();
   bool adopt(int fd, const std::string& path, const file_identity& id);
   copy_search copies() const;
-  void queue_rotated_after(const struct timespec& finished_mtime, uint64_t finished_inode);
+  void queue_rotated_after(const struct timespec& finished_mtime);
   bool open_caught_up();
 
   options opts_;

@@ -47,6 +47,8 @@ bool file_set::excluded(const std::string& path) const {
 file_follower& file_set::add(const std::string& path, std::optional<resume_position> resume) {
   auto o = opts_.follower;
   o.path = path;
+  if (!glob_)
+    o.delivered = known_;
   if (glob_) {
     o.registry = this;
     // read_from applies to the files there at the first look only.

@@ -24,6 +24,9 @@ public:
     rotation_mode mode = rotation_mode::rename;
     std::size_t min_length = 20; ///< line lengths vary between these (excluding '\n')
     std::size_t max_length = 120;
+    /// Each line's third word is "@NS": CLOCK_MONOTONIC nanoseconds when it
+    /// was written (the benchmark measures append -> sink latency with it).
+    bool timestamps = false;
   };
 
   explicit numbered_writer(options opts);
@@ -48,9 +51,13 @@ public:
 
   /// The line with number `seq`, without '\n' (deterministic).
   std::string line(uint64_t seq) const;
+  /// Appends line `seq` and its '\n' to `out`; with timestamps, stamped `now_ns`.
+  void append_line(uint64_t seq, uint64_t now_ns, std::string& out) const;
+  /// CLOCK_MONOTONIC in nanoseconds (what timestamps hold).
+  static uint64_t monotonic_ns();
 
 private:
-  void write_one();
+  void write_chunk(uint64_t n); // n lines, none past a rotation
   void open_file();
 
   options opts_;

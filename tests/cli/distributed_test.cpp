@@ -103,8 +103,11 @@ bool all_delivered(const std::string& out_path, const std::map<std::string, uint
   return true;
 }
 
-void check_exactly_once(const std::string& out_path, const std::map<std::string, uint64_t>& written) {
-  delivery_verifier v; // strict order per stream: plain keys read a stream's files in order
+/// `segment_lines`: order checked within each rotated file only (0: the whole
+/// stream, as plain keys read a stream's files in order).
+void check_exactly_once(const std::string& out_path, const std::map<std::string, uint64_t>& written,
+                        uint64_t segment_lines = 0) {
+  delivery_verifier v{segment_lines};
   v.on_text(read_file(out_path));
   for (auto& r : v.report(written)) {
     INFO(r.stream << ": written " << r.written << ", unique " << r.unique << ", lost " << r.lost
@@ -237,7 +240,9 @@ TEST_CASE("a collector restarted while its aggregator is down waits for it and t
   CHECK(n.process->wait() == 0);
   aggregator->signal(SIGTERM);
   CHECK(aggregator->wait() == 0);
-  check_exactly_once(dir / "out.log", written);
+  // Files rotated within one clock tick while it was down may be read in
+  // either order (README): order is checked per file.
+  check_exactly_once(dir / "out.log", written, 300);
 }
 
 TEST_CASE("an aggregator that never comes back: the collector stops at its window and stops cleanly") {
@@ -267,7 +272,13 @@ TEST_CASE("an aggregator that never comes back: the collector stops at its windo
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
   }
   INFO("RSS before " << before << " KiB, peak " << peak << " KiB");
+#if defined(__SANITIZE_ADDRESS__)
+  // ASan keeps freed memory in quarantine: RSS says nothing there (the plain
+  // build, the README's test command, checks the bound).
+  WARN("RSS bound not checked under AddressSanitizer");
+#else
   CHECK(peak - before < 24 * 1024);
+#endif
 
   n.process->signal(SIGTERM);
   CHECK(n.process->wait(std::chrono::seconds(30)) == 0);

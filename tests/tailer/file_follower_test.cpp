@@ -302,6 +302,30 @@ TEST_CASE("a resumed plain path reads a burst of rotations of one clock tick in 
   CHECK(drain(f).lines == expected);
 }
 
+TEST_CASE("a catch-up skips rotated files of the same tick that were delivered before") {
+  temp_dir dir;
+  auto path = dir / "a.log";
+  // a.log.1 was read to its end before a.log.2; a.log.2 was being read.
+  write_file(path + ".1", "old 0 x\n");
+  write_file(path + ".2", "mid 0 x\nmid 1 x\n");
+  write_file(path + ".3", "new 0 x\n");
+  write_file(path, "cur 0 x\n");
+  auto identity_of = [&](const std::string& p, uint64_t offset) {
+    file_follower f{opts_for(p), std::nullopt};
+    drain(f);
+    return resume_position{f.identity_at(offset), offset, p};
+  };
+  auto old_done = identity_of(path + ".1", 8);
+  auto mid = identity_of(path + ".2", 8);
+  auto tick = std::filesystem::file_time_type::clock::now() - std::chrono::seconds(5);
+  for (auto* name : {".1", ".2", ".3"})
+    std::filesystem::last_write_time(path + name, tick);
+  auto o = opts_for(path);
+  o.delivered = {mid, old_done};
+  file_follower f{o, mid};
+  CHECK(drain(f).lines == std::vector<std::string>{"mid 1 x", "new 0 x", "cur 0 x"});
+}
+
 TEST_CASE("a plain path that was being read does not read other rotated names") {
   temp_dir dir;
   auto path = dir / "a.log";

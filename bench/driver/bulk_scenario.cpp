@@ -1,0 +1,170 @@
+// bulk: one pre-written file, read from head into a file sink, against `cat`.
+
+#include <chrono>
+#include <csignal>
+#include <fcntl.h>
+#include <filesystem>
+#include <fstream>
+#include <stdexcept>
+#include <thread>
+#include <unistd.h>
+
+#include "bench/driver/child.hpp"
+#include "bench/driver/scenarios.hpp"
+#include "bench/driver/sink_tail.hpp"
+#include "bench/workload/delivery_verifier.hpp"
+#include "bench/workload/numbered_writer.hpp"
+
+namespace logcatch::bench {
+
+namespace fs = std::filesystem;
+using clock_type = std::chrono::steady_clock;
+
+std::string make_dir(const std::string& dir) {
+  fs::create_directories(dir);
+  return dir;
+}
+
+namespace {
+
+double seconds_since(clock_type::time_point start) {
+  return std::chrono::duration<double>(clock_type::now() - start).count();
+}
+
+/// Writes `lines` numbered lines ("bulk SEQ padding") in 4 MiB writes.
+uint64_t write_bulk_file(const std::string& path, const bulk_options& opts) {
+  numbered_writer::options o;
+  o.path = path;
+  o.stream = "bulk";
+  o.min_length = opts.min_length;
+  o.max_length = opts.max_length;
+  numbered_writer lines{o};
+  int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (fd < 0)
+    throw std::runtime_error(path + ": cannot create");
+  std::string buffer;
+  uint64_t total = 0;
+  auto flush = [&] {
+    std::size_t done = 0;
+    while (done < buffer.size()) {
+      auto n = ::write(fd, buffer.data() + done, buffer.size() - done);
+      if (n <= 0)
+        throw std::runtime_error(path + ": write failed");
+      done += static_cast<std::size_t>(n);
+    }
+    total += buffer.size();
+    buffer.clear();
+  };
+  for (uint64_t seq = 0; seq < opts.lines; ++seq) {
+    lines.append_line(seq, 0, buffer);
+    if (buffer.size() >= (4u << 20))
+      flush();
+  }
+  flush();
+  ::close(fd);
+  return total;
+}
+
+/// Reads the file once so every run starts from the page cache.
+void warm(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::vector<char> buffer(1 << 20);
+  while (in.read(buffer.data(), static_cast<std::streamsize>(buffer.size())) || in.gcount() > 0) {
+  }
+}
+
+/// Exactly-once check of a sink file holding `lines` lines of stream "bulk".
+void verify(const std::string& path, uint64_t lines, scenario_result& r) {
+  delivery_verifier v;
+  sink_tail tail{path, [&](std::string_view line) {
+                   auto payload = payload_of(line);
+                   v.on_line(payload.data(), payload.size());
+                 }};
+  tail.poll();
+  auto report = v.report({{"bulk", lines}});
+  r.verified = true;
+  r.lost = report.at(0).lost;
+  r.duplicated = report.at(0).duplicated + v.malformed();
+}
+
+scenario_result run_cat(const bench_env& env, const std::string& input, uint64_t bytes) {
+  scenario_result r{"bulk", "cat", {}, 0, 0, false, {}};
+  auto out = env.work_dir + "/cat.out";
+  auto start = clock_type::now();
+  child cat{{"/bin/cat", input}, out, {}};
+  auto usage = cat.wait();
+  double wall = seconds_since(start);
+  r.add("seconds", wall, "s");
+  r.add("mb_per_s", bytes / wall / 1e6, "MB/s");
+  r.add("cpu_s_per_gb", usage.cpu_seconds() / (bytes / 1e9), "CPU s/GB");
+  fs::remove(out);
+  return r;
+}
+
+scenario_result run_logcatch(const bench_env& env, const std::string& input, uint64_t bytes,
+                             const bulk_options& opts, bool json, double cat_mb_per_s) {
+  std::string format = json ? "json" : "plain";
+  scenario_result r{"bulk", format, {}, 0, 0, false, {}};
+  auto dir = make_dir(env.work_dir + "/bulk-" + format);
+  auto out = dir + "/out.log";
+  auto config = dir + "/config.yaml";
+  fs::remove(out);
+  fs::remove(dir + "/logcatch.state");
+  std::ofstream(config) << "logs:\n  bulk: {path: " << input << ", read_from: head}\n"
+                        << "sink: {type: file, path: " << out << ", format: " << format << "}\n"
+                        << "state_dir: " << dir << "\nlog: {level: warn}\n";
+  sink_tail counter{out, {}};
+  auto start = clock_type::now();
+  child collector{{env.logcatch, "run", "--config", config}, {}, dir + "/logcatch.stderr"};
+  long peak_rss = 0;
+  // Done when the sink holds every line (plain: every byte).
+  auto deadline = start + std::chrono::minutes(5);
+  for (;;) {
+    bool done = json ? (counter.poll(), counter.lines() >= opts.lines)
+                     : (fs::exists(out) && fs::file_size(out) >= bytes);
+    if (done || clock_type::now() > deadline || !collector.running())
+      break;
+    peak_rss = std::max(peak_rss, collector.rss_kib_now());
+    std::this_thread::sleep_for(std::chrono::milliseconds(json ? 20 : 2));
+  }
+  double wall = seconds_since(start);
+  collector.signal(SIGTERM);
+  auto usage = collector.wait();
+  r.add("seconds", wall, "s");
+  r.add("mb_per_s", bytes / wall / 1e6, "MB/s");
+  r.add("lines_per_s", opts.lines / wall, "lines/s");
+  r.add("cpu_s_per_gb", usage.cpu_seconds() / (bytes / 1e9), "CPU s/GB");
+  r.add("peak_rss_mb", std::max(peak_rss, usage.max_rss_kib) / 1024.0, "MB");
+  r.add("ratio_to_cat", bytes / wall / 1e6 / cat_mb_per_s);
+  if (usage.exit_code != 0)
+    r.note = "logcatch exited " + std::to_string(usage.exit_code) + " (see " + dir + "/logcatch.stderr)";
+  verify(out, opts.lines, r);
+  fs::remove(out);
+  return r;
+}
+
+} // namespace
+
+std::vector<scenario_result> run_bulk(const bench_env& env, const bulk_options& opts) {
+  std::vector<scenario_result> results;
+  auto input = make_dir(env.work_dir + "/bulk") + "/input.log";
+  env.progress("bulk: writing " + std::to_string(opts.lines) + " lines");
+  auto bytes = write_bulk_file(input, opts);
+  warm(input);
+  env.progress("bulk: cat");
+  results.push_back(run_cat(env, input, bytes));
+  double cat_rate = std::get<double>(results.back().figures.at(1).value);
+  results.back().add("input_mb", bytes / 1e6, "MB");
+  if (opts.plain) {
+    env.progress("bulk: logcatch, plain");
+    results.push_back(run_logcatch(env, input, bytes, opts, false, cat_rate));
+  }
+  if (opts.json) {
+    env.progress("bulk: logcatch, json");
+    results.push_back(run_logcatch(env, input, bytes, opts, true, cat_rate));
+  }
+  fs::remove(input);
+  return results;
+}
+
+} // namespace logcatch::bench

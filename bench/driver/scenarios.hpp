@@ -1,0 +1,51 @@
+#pragma once
+
+// The benchmark's scenarios. Each runs the real `logcatch` binary as a child
+// process on files in a work folder, measures it from outside (wall clock,
+// the OS's CPU and RSS figures, the sink file as a consumer sees it) and
+// verifies every numbered line arrived exactly once.
+
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "bench/driver/report.hpp"
+
+namespace logcatch::bench {
+
+struct bench_env {
+  std::string logcatch;  ///< path of the logcatch binary
+  std::string work_dir;  ///< scratch folder (files, sinks, state)
+  std::function<void(const std::string&)> progress; ///< one line on stderr
+};
+
+struct bulk_options {
+  uint64_t lines = 10'000'000; ///< ~1 GiB with the default lengths
+  std::size_t min_length = 20; ///< line lengths (without '\n') vary between these
+  std::size_t max_length = 190;
+  bool plain = true;
+  bool json = true;
+};
+
+/// A pre-written file (in page cache) read from head to a file sink; `cat`
+/// of the same file in the same run as the yardstick.
+std::vector<scenario_result> run_bulk(const bench_env& env, const bulk_options& opts);
+
+struct live_options {
+  int files = 8;
+  double lines_per_second = 0; ///< all writers together; 0 = as fast as they can
+  uint64_t rotate_every = 200'000; ///< lines per file before a rename rotation (0 = never)
+  double seconds = 10;
+  std::string variant;         ///< label in the report
+};
+
+/// Writers append (stamping each line with its write time) and rotate while
+/// logcatch runs; the driver follows the sink and measures rate, lag at the
+/// end and append -> sink latency.
+scenario_result run_live(const bench_env& env, const live_options& opts);
+
+/// Creates `dir` (and parents); returns it.
+std::string make_dir(const std::string& dir);
+
+} // namespace logcatch::bench
