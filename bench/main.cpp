@@ -1,0 +1,128 @@
+// logcatch-bench: speed, cost and exactly-once of logcatch, measured together
+// on real files with the real binary. See bench/RESULTS.md.
+
+#include <CLI/CLI.hpp>
+#include <chrono>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <unistd.h>
+
+#include "bench/driver/report.hpp"
+#include "bench/driver/scenarios.hpp"
+
+namespace fs = std::filesystem;
+using namespace logcatch::bench;
+
+namespace {
+
+std::string own_folder() {
+  char buf[4096];
+  auto n = ::readlink("/proc/self/exe", buf, sizeof buf - 1);
+  if (n <= 0)
+    return ".";
+  buf[n] = '\0';
+  return fs::path(buf).parent_path().string();
+}
+
+} // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"logcatch-bench: throughput, latency, CPU, memory and exactly-once of logcatch",
+               "logcatch-bench"};
+  bool quick = false;
+  std::string scenarios = "bulk,live";
+  std::string json_path;
+  std::string logcatch = own_folder() + "/logcatch";
+  std::string work_dir;
+  bulk_options bulk;
+  live_options live;
+  bool keep = false;
+  app.add_flag("--quick", quick, "Seconds, not minutes: small workloads (what CTest runs)");
+  app.add_option("--scenarios", scenarios, "Comma-separated: bulk, live (default: bulk,live)");
+  app.add_option("--json", json_path, "Also write one JSON object per result to this file");
+  app.add_option("--logcatch", logcatch, "The logcatch binary (default: next to this one)");
+  app.add_option("--work-dir", work_dir, "Scratch folder (default: a new one under /tmp)");
+  app.add_flag("--keep", keep, "Keep the scratch folder");
+  app.add_option("--bulk-lines", bulk.lines, "bulk: lines in the file (default 10000000, ~1 GiB)");
+  app.add_option("--live-files", live.files, "live: files written at once (default 8)");
+  app.add_option("--live-seconds", live.seconds, "live: how long writers write (default 10)");
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e) == 0 ? 0 : 2;
+  }
+  if (!fs::exists(logcatch)) {
+    std::cerr << "logcatch-bench: " << logcatch << ": not found (build it, or give --logcatch)\n";
+    return 2;
+  }
+  bool own_dir = work_dir.empty();
+  if (own_dir) {
+    std::string pattern = (fs::temp_directory_path() / "logcatch-bench-XXXXXX").string();
+    if (::mkdtemp(pattern.data()) == nullptr) {
+      std::cerr << "logcatch-bench: cannot create a scratch folder under /tmp\n";
+      return 1;
+    }
+    work_dir = pattern;
+  }
+  bench_env env;
+  env.logcatch = fs::absolute(logcatch).string();
+  env.work_dir = make_dir(fs::absolute(work_dir).string());
+  auto begin = std::chrono::steady_clock::now();
+  env.progress = [begin](const std::string& what) {
+    auto s = std::chrono::duration<double>(std::chrono::steady_clock::now() - begin).count();
+    std::cerr << "[" << static_cast<int>(s) << " s] " << what << std::endl;
+  };
+
+  auto wanted = [&](const std::string& name) {
+    return ("," + scenarios + ",").find("," + name + ",") != std::string::npos;
+  };
+  std::vector<scenario_result> results;
+  try {
+    if (wanted("bulk")) {
+      if (quick)
+        bulk.lines = 200'000;
+      for (auto& r : run_bulk(env, bulk))
+        results.push_back(std::move(r));
+    }
+    if (wanted("live")) {
+      // As fast as the writers can, then paced at 10 k lines/s for latency.
+      live_options fast = live;
+      fast.variant = std::to_string(fast.files) + " files, max rate";
+      live_options paced = live;
+      paced.lines_per_second = 10'000;
+      paced.seconds = std::min(live.seconds, 5.0);
+      paced.variant = std::to_string(paced.files) + " files, 10k lines/s";
+      if (quick) {
+        fast.files = paced.files = 2;
+        fast.seconds = paced.seconds = 2;
+        fast.rotate_every = paced.rotate_every = 20'000;
+        fast.variant = "2 files, max rate";
+        paced.variant = "2 files, 10k lines/s";
+      }
+      env.progress("live: " + fast.variant);
+      results.push_back(run_live(env, fast));
+      env.progress("live: " + paced.variant);
+      results.push_back(run_live(env, paced));
+    }
+  } catch (const std::exception& e) {
+    std::cerr << "logcatch-bench: " << e.what() << "\n";
+    return 1;
+  }
+  print_table(std::cout, results);
+  if (!json_path.empty()) {
+    std::ofstream out(json_path);
+    write_json(out, results);
+  }
+  if (own_dir && !keep)
+    fs::remove_all(work_dir);
+  // Exactly-once is the one thing a benchmark run must not get wrong.
+  for (auto& r : results)
+    if (r.verified && !r.clean()) {
+      std::cerr << "logcatch-bench: lines lost or duplicated in " << r.scenario << " " << r.variant
+                << "\n";
+      return 1;
+    }
+  return 0;
+}
