@@ -14,7 +14,9 @@
 //   main   -> root   (stop_atom) => std::vector<key_stats>  graceful stop
 //   main   -> root   (stats_atom) => std::vector<key_stats>
 //   sink   -> self   (retry_atom)                    retry a failed write
-//   sink   -> self   (commit_atom)                   commit output + state file
+//   sink   -> self   (commit_atom)                   time to commit output + state file
+//   sink   -> committer commit_request => (commit_atom, seq, error)
+//                    fdatasync + state file save, off the sink's thread
 //   config_watcher -> root  (key_add_atom, log_config)     start a new key
 //                           (key_update_atom, log_config)  restart a key with new settings
 //                           (key_remove_atom, key)         stop a key (its position is kept)
@@ -31,13 +33,16 @@
 //                           (watchdog_atom)            is the aggregator still acknowledging?
 
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <vector>
 
 #include <caf/all.hpp>
 
 #include "actors/line_batch.hpp"
+#include "actors/sink/checkpoint_file.hpp"
 #include "actors/sink/delivery_positions.hpp"
+#include "actors/sink/output_writer.hpp"
 #include "config/config_model.hpp"
 
 namespace logcatch {
@@ -62,6 +67,15 @@ using supervision_atom = caf::atom_constant<caf::atom("lc_superv")>;
 using watch_atom = caf::atom_constant<caf::atom("lc_watch")>;
 using reload_atom = caf::atom_constant<caf::atom("lc_reload")>;
 using watchdog_atom = caf::atom_constant<caf::atom("lc_wdog")>;
+
+/// One commit, as the sink captured it: the output length and every
+/// position at one instant, and the output to make durable first.
+struct commit_request {
+  uint64_t seq = 0;
+  std::shared_ptr<output_writer> out;
+  std::shared_ptr<checkpoint_file> state;
+  sink_checkpoint checkpoint;
+};
 
 /// Rotations and truncations a tailer saw since its last report.
 struct file_events {
@@ -124,3 +138,4 @@ void register_message_types(caf::actor_system_config& cfg);
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(logcatch::log_config)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(logcatch::sink_config)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(logcatch::supervision_config)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(logcatch::commit_request) // sink -> its committer, same process

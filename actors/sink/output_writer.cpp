@@ -36,6 +36,12 @@ bool output_writer::sync() {
   return true;
 }
 
+int output_writer::sync_errno() const {
+  if (!owned_)
+    return 0;
+  return ::fdatasync(fd_) == 0 ? 0 : errno;
+}
+
 std::size_t output_writer::write(const char* data, std::size_t n) {
   std::size_t done = 0;
   while (done < n) {

@@ -23,6 +23,8 @@ public:
   /// Makes what was written durable (fdatasync) for a file; true for stdout.
   /// On failure, last_error() has the errno.
   bool sync();
+  /// sync() that may run on another thread while this one writes: 0 or the errno.
+  int sync_errno() const;
   const std::string& name() const { return name_; }
 
 private:

@@ -8,6 +8,7 @@
 
 #include "actors/messages.hpp"
 #include "actors/self_log.hpp"
+#include "actors/sink/committer_actor.hpp"
 #include "actors/sink/line_formatter.hpp"
 #include "config/network_names.hpp"
 
@@ -41,17 +42,75 @@ int64_t now_ms() {
 }
 
 void release_acks(self_ptr self);
+void schedule_commit(self_ptr self);
+void commit(self_ptr self);
 
-/// Output first (fdatasync), then the state naming its length: on disk the
-/// state never claims lines the output does not hold.
+/// Drains wait for everything queued before them to be written, and for a
+/// commit of it to be tried (a state_dir that cannot be written costs
+/// durability, not the stop).
+void finish_drains(self_ptr self) {
+  auto& st = self->state;
+  bool committed =
+    !st.state || (!st.commit_in_flight && (!st.dirty || st.last_commit_failed));
+  if (st.waiting_drain.empty() || !st.backlog.empty() || !committed)
+    return;
+  for (auto& promise : st.waiting_drain)
+    promise.deliver(caf::ok_atom::value);
+  st.waiting_drain.clear();
+}
+
+void on_committed(self_ptr self, const std::string& error) {
+  auto& st = self->state;
+  st.commit_in_flight = false;
+  st.last_commit_failed = !error.empty();
+  if (error.empty()) {
+    ++st.commits;
+    for (auto& [to, bytes] : st.acks_in_commit)
+      self->send(to, ack_atom::value, bytes);
+    st.acks_in_commit.clear();
+    if (!st.commit_problem.empty())
+      log_info(st.name, st.state->path() + ": committing again");
+    st.commit_problem.clear();
+  } else {
+    ++st.commit_errors;
+    if (st.commit_problem != error)
+      log_error(st.name, error + "; the last committed state stays in force, retrying every " +
+                           std::to_string(st.commit_interval.count()) + " ms");
+    st.commit_problem = error;
+    // Their batches are not durable yet: they wait for a commit that works.
+    for (auto& held : st.held_acks)
+      st.acks_in_commit.push_back(held);
+    st.held_acks = std::move(st.acks_in_commit);
+    st.acks_in_commit.clear();
+    schedule_commit(self); // retried after commit_interval
+  }
+  if (st.commit_again && error.empty()) {
+    st.commit_again = false;
+    commit(self);
+  }
+  finish_drains(self);
+}
+
+/// Captures the output length and every position at this instant and has
+/// the committer make them durable (output first, then the state naming its
+/// length): on disk the state never claims lines the output does not hold.
 void commit(self_ptr self) {
   auto& st = self->state;
-  if (!st.state || !st.dirty) {
-    if (st.state && !st.dirty)
-      release_acks(self); // e.g. only duplicates since the last commit
+  if (!st.state)
+    return;
+  if (st.commit_in_flight) {
+    st.commit_again = true;
     return;
   }
-  sink_checkpoint cp;
+  if (!st.dirty) {
+    release_acks(self); // e.g. only duplicates since the last commit
+    return;
+  }
+  commit_request req;
+  req.seq = ++st.commit_seq;
+  req.out = st.out;
+  req.state = st.state;
+  auto& cp = req.checkpoint;
   cp.has_sink_length = st.cfg.type == sink_type::file;
   cp.sink_length = st.output_length;
   cp.sink_path = st.cfg.type == sink_type::file ? st.cfg.path : std::string();
@@ -60,25 +119,15 @@ void commit(self_ptr self) {
     for (auto& pos : list)
       cp.files.push_back(
         file_checkpoint{key, pos.file, pos.offset, pos.path, pos.updated_ms, pos.reading});
-  try {
-    if (!st.out->sync())
-      throw std::system_error(st.out->last_error(), std::generic_category(),
-                              st.out->name() + ": cannot sync sink output");
-    st.state->save(cp);
-    st.dirty = false;
-    ++st.commits;
-    release_acks(self);
-    if (!st.commit_problem.empty())
-      log_info(st.name, st.state->path() + ": committing again");
-    st.commit_problem.clear();
-  } catch (const std::system_error& e) {
-    ++st.commit_errors;
-    if (st.commit_problem != e.what())
-      log_error(st.name, std::string(e.what()) +
-                           "; the last committed state stays in force, retrying every " +
-                           std::to_string(st.commit_interval.count()) + " ms");
-    st.commit_problem = e.what();
-  }
+  st.dirty = false;
+  st.commit_in_flight = true;
+  for (auto& held : st.held_acks)
+    st.acks_in_commit.push_back(held);
+  st.held_acks.clear();
+  st.held_ack_bytes = 0;
+  self->request(st.committer, caf::infinite, std::move(req))
+    .then([self](commit_atom, uint64_t, const std::string& error) { on_committed(self, error); },
+          [self](caf::error& err) { on_committed(self, self->system().render(err)); });
 }
 
 void commit(self_ptr self);
@@ -142,9 +191,7 @@ void answer_waiters(self_ptr self) {
   st.waiting_sync.clear();
   if (!st.waiting_drain.empty())
     commit(self);
-  for (auto& promise : st.waiting_drain)
-    promise.deliver(caf::ok_atom::value);
-  st.waiting_drain.clear();
+  finish_drains(self);
 }
 
 void report_failure(self_ptr self) {
@@ -264,6 +311,8 @@ caf::behavior sink_actor(self_ptr self, sink_options opts) {
   if (st.aggregator)
     st.name = "aggregator";
   st.output_length = opts.recovery.output_length;
+  if (st.state) // linked: it goes when the sink goes
+    st.committer = self->spawn<caf::detached + caf::linked>(committer_actor);
   for (auto& f : opts.recovery.files)
     st.positions.restore(
       f.key, delivered_position{true, f.file, f.offset, f.path, f.updated_ms, f.reading});
@@ -327,11 +376,10 @@ caf::behavior sink_actor(self_ptr self, sink_options opts) {
     [self](drain_atom) {
       auto& st = self->state;
       auto promise = self->make_response_promise();
-      if (st.backlog.empty()) {
+      st.waiting_drain.push_back(promise);
+      if (st.backlog.empty())
         commit(self); // a graceful stop leaves everything committed
-        promise.deliver(caf::ok_atom::value);
-      } else
-        st.waiting_drain.push_back(promise);
+      finish_drains(self);
       return promise;
     },
     // A sink change from a config reload: later batches go to the new
@@ -345,7 +393,8 @@ caf::behavior sink_actor(self_ptr self, sink_options opts) {
       }
       try {
         auto out = std::make_shared<output_writer>(cfg);
-        commit(self); // what went to the old output is committed with its length
+        st.out->sync(); // all of the old output is durable before the state names the new one
+        commit(self);   // what went to the old output is committed with its length
         log_info(st.name, "now writing to " + out->name() + " (was " + st.out->name() + ")");
         st.out = std::move(out);
         st.cfg = cfg;
@@ -359,8 +408,6 @@ caf::behavior sink_actor(self_ptr self, sink_options opts) {
     [self](commit_atom) {
       self->state.commit_scheduled = false;
       commit(self);
-      if (self->state.dirty) // failed: try again later
-        schedule_commit(self);
     },
     [self](retry_atom) {
       self->state.retry_scheduled = false;

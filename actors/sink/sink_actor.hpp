@@ -44,6 +44,11 @@ struct sink_state {
   uint64_t output_length = 0;   // output bytes up to the end of the last whole batch
   bool dirty = false;           // written since the last commit
   bool commit_scheduled = false;
+  caf::actor committer;         // fdatasync + state file, off this thread
+  bool commit_in_flight = false;
+  bool commit_again = false;    // more to commit once the one in flight is done
+  bool last_commit_failed = false;
+  uint64_t commit_seq = 0;
   std::string commit_problem;   // last commit error, reported once
   uint64_t commits = 0;
   uint64_t commit_errors = 0;
@@ -57,6 +62,7 @@ struct sink_state {
   std::vector<caf::response_promise> waiting_drain;
   /// Aggregator: acknowledgements waiting for the commit that makes them true.
   std::vector<std::pair<caf::actor, uint64_t>> held_acks;
+  std::vector<std::pair<caf::actor, uint64_t>> acks_in_commit; ///< released when it is done
   uint64_t held_ack_bytes = 0;
   uint64_t lines_written = 0;
   uint64_t bytes_written = 0;

@@ -1,9 +1,13 @@
 #include "actors/tailer/change_waiter.hpp"
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdlib>
+#include <chrono>
 #include <filesystem>
+#include <fnmatch.h>
 #include <poll.h>
+#include <sys/stat.h>
 #include <sys/inotify.h>
 #include <thread>
 #include <unistd.h>
@@ -16,6 +20,7 @@ change_waiter::change_waiter(const std::string& file_path, bool any_name) : any_
   if (folder_.empty())
     folder_ = ".";
   name_ = p.filename().string();
+  glob_ = name_.find_first_of("*?[") != std::string::npos;
   // LOGCATCH_NO_INOTIFY=1 forces the stat-poll fallback, as on a filesystem
   // without inotify (it is how the tests exercise that path).
   if (std::getenv("LOGCATCH_NO_INOTIFY") == nullptr)
@@ -31,21 +36,79 @@ change_waiter::~change_waiter() {
 void change_waiter::try_watch() {
   if (fd_ < 0 || wd_ >= 0)
     return;
-  constexpr uint32_t mask = IN_MODIFY | IN_CREATE | IN_MOVED_TO | IN_MOVED_FROM | IN_DELETE |
-                            IN_CLOSE_WRITE | IN_ATTRIB | IN_DELETE_SELF | IN_MOVE_SELF;
+  // Writes are watched per open file; the folder tells about names (and,
+  // for any_name, everything).
+  uint32_t mask = IN_CREATE | IN_MOVED_TO | IN_MOVED_FROM | IN_DELETE | IN_ATTRIB |
+                  IN_DELETE_SELF | IN_MOVE_SELF;
+  if (any_name_)
+    mask |= IN_MODIFY | IN_CLOSE_WRITE;
   wd_ = ::inotify_add_watch(fd_, folder_.c_str(), mask);
 }
 
-bool change_waiter::wait(millis timeout, const std::string& other_name) {
+bool change_waiter::update_file_watches(const std::vector<std::string>& open_files) {
+  bool added = false;
+  for (auto it = files_.begin(); it != files_.end();) {
+    if (std::find(open_files.begin(), open_files.end(), it->first) == open_files.end()) {
+      ::inotify_rm_watch(fd_, it->second.wd);
+      it = files_.erase(it);
+    } else {
+      ++it;
+    }
+  }
+  for (const auto& path : open_files) {
+    struct stat st {};
+    if (::stat(path.c_str(), &st) != 0)
+      continue;
+    auto& w = files_[path];
+    if (w.wd >= 0 && w.device == st.st_dev && w.inode == st.st_ino)
+      continue;
+    // A new file at the path (after a rotation): watch that one. Watches are
+    // per inode, so the old file's stays until it is no longer read.
+    constexpr uint32_t mask = IN_MODIFY | IN_CLOSE_WRITE | IN_ATTRIB | IN_DELETE_SELF | IN_MOVE_SELF;
+    int wd = ::inotify_add_watch(fd_, path.c_str(), mask);
+    if (wd < 0) {
+      files_.erase(path);
+      continue;
+    }
+    w = file_watch{wd, static_cast<uint64_t>(st.st_dev), static_cast<uint64_t>(st.st_ino)};
+    added = true;
+  }
+  return added;
+}
+
+bool change_waiter::wait(millis timeout, const std::vector<std::string>& open_files) {
   try_watch(); // the folder may have appeared since
   if (wd_ < 0) {
     std::this_thread::sleep_for(timeout);
     return false;
   }
-  pollfd pfd{fd_, POLLIN, 0};
-  int rc = ::poll(&pfd, 1, static_cast<int>(timeout.count()));
-  if (rc <= 0)
-    return false;
+  names_changed_ = false;
+  if (update_file_watches(open_files))
+    return true;
+  // Events about other files in the folder (other keys' logs, a busy folder
+  // like /var/log) do not end the wait: each would cost a whole step.
+  auto deadline = std::chrono::steady_clock::now() + timeout;
+  for (;;) {
+    auto left = std::chrono::duration_cast<millis>(deadline - std::chrono::steady_clock::now());
+    pollfd pfd{fd_, POLLIN, 0};
+    int rc = ::poll(&pfd, 1, static_cast<int>(std::max<millis::rep>(0, left.count())));
+    if (rc <= 0)
+      return false;
+    if (drain_events())
+      return true;
+    if (left.count() <= 0)
+      return false;
+  }
+}
+
+bool change_waiter::concerns(const std::string& name) const {
+  if (any_name_ || name.empty() || name == name_)
+    return true;
+  // A glob key's own files: any name its pattern matches.
+  return glob_ && ::fnmatch(name_.c_str(), name.c_str(), FNM_PERIOD) == 0;
+}
+
+bool change_waiter::drain_events() {
   bool relevant = false;
   alignas(inotify_event) char buf[16 * 1024];
   for (;;) {
@@ -55,6 +118,17 @@ bool change_waiter::wait(millis timeout, const std::string& other_name) {
     for (char* p = buf; p < buf + n;) {
       auto* ev = reinterpret_cast<inotify_event*>(p);
       p += sizeof(inotify_event) + ev->len;
+      if (ev->wd != wd_) {
+        // A file being read: written, renamed, deleted.
+        relevant = true;
+        if (ev->mask & IN_IGNORED)
+          for (auto it = files_.begin(); it != files_.end(); ++it)
+            if (it->second.wd == ev->wd) {
+              files_.erase(it);
+              break;
+            }
+        continue;
+      }
       if (ev->mask & (IN_IGNORED | IN_DELETE_SELF | IN_MOVE_SELF)) {
         // The folder went away or was renamed: watch the path's folder again
         // once it is (back) there.
@@ -62,11 +136,14 @@ bool change_waiter::wait(millis timeout, const std::string& other_name) {
           ::inotify_rm_watch(fd_, wd_);
         wd_ = -1;
         relevant = true;
+        names_changed_ = true;
         continue;
       }
-      std::string name = ev->len > 0 ? std::string(ev->name) : std::string();
-      if (any_name_ || name.empty() || name == name_ || (!other_name.empty() && name == other_name))
+      if (concerns(ev->len > 0 ? std::string(ev->name) : std::string())) {
         relevant = true;
+        if (ev->mask & (IN_CREATE | IN_MOVED_TO | IN_MOVED_FROM | IN_DELETE))
+          names_changed_ = true;
+      }
     }
   }
   return relevant;

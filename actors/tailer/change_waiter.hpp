@@ -1,42 +1,67 @@
 #pragma once
 
+#include <cstdint>
+#include <map>
 #include <string>
+#include <vector>
 
 #include "config/config_model.hpp"
 
 namespace logcatch {
 
-/// Waits until something happens to a file in a folder, or a timeout. Uses
-/// inotify on the folder (so creation, rename and deletion of the file are seen
-/// as well as writes); where inotify is unavailable (some network or FUSE
-/// filesystems, exhausted watch limits) it simply sleeps, and the caller's
-/// stat-poll finds the change.
+/// Waits until something happens to a followed file, or a timeout. Uses
+/// inotify: on the folder for names (creation, rename, deletion, permission
+/// changes) and on each file being read for its writes, so a busy neighbour
+/// in the same folder (another key's log) wakes nobody but its own tailer.
+/// Where inotify is unavailable (some network or FUSE filesystems,
+/// exhausted watch limits) it simply sleeps, and the caller's stat-poll
+/// finds the change.
 class change_waiter {
 public:
-  /// `file_path`: the followed path; its folder is watched (it may not exist
-  /// yet). With `any_name`, every event in the folder counts (a config file
-  /// swapped in by renaming a symlink such as Kubernetes' "..data").
+  /// `file_path`: the followed path or glob; its folder is watched (it may
+  /// not exist yet). With `any_name`, every event in the folder counts,
+  /// writes included (a config file swapped in by renaming a symlink such as
+  /// Kubernetes' "..data").
   explicit change_waiter(const std::string& file_path, bool any_name = false);
   ~change_waiter();
   change_waiter(const change_waiter&) = delete;
   change_waiter& operator=(const change_waiter&) = delete;
 
-  /// Blocks at most `timeout`; returns true if an event concerning the
-  /// followed name (or `other_name`, e.g. the rotated file still being read)
-  /// or the folder itself arrived.
-  bool wait(millis timeout, const std::string& other_name = {});
+  /// Blocks at most `timeout`; returns true as soon as something concerning
+  /// us happens: a write to one of `open_files` (full paths of the files
+  /// being read), or a name event for the followed name (any name a glob
+  /// matches) or the folder itself. Events about other files are read and do
+  /// not end the wait. Returns true at once when it starts watching a file
+  /// (a write just before the watch would otherwise go unseen).
+  bool wait(millis timeout, const std::vector<std::string>& open_files = {});
+
+  /// After a wait that returned true: a file concerning us was created,
+  /// renamed or deleted (a glob looks for new files then, not on writes).
+  bool names_changed() const { return names_changed_; }
 
   /// True while an inotify watch on the folder is in place.
   bool watching() const { return wd_ >= 0; }
 
 private:
+  struct file_watch {
+    int wd = -1;
+    uint64_t device = 0;
+    uint64_t inode = 0;
+  };
+
   void try_watch();
+  bool update_file_watches(const std::vector<std::string>& open_files);
+  bool concerns(const std::string& name) const;
+  bool drain_events(); ///< true if one concerned us
 
   std::string folder_;
   std::string name_;
   bool any_name_ = false;
+  bool glob_ = false; ///< name_ is a pattern
+  bool names_changed_ = false;
   int fd_ = -1;
   int wd_ = -1;
+  std::map<std::string, file_watch> files_; ///< open file path -> its watch
 };
 
 } // namespace logcatch

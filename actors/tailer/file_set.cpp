@@ -129,12 +129,12 @@ follow_status file_set::step(line_batch& out, std::size_t budget) {
   return any_file ? follow_status::at_end : follow_status::no_file;
 }
 
-std::vector<std::string> file_set::open_names() const {
-  std::vector<std::string> names;
+std::vector<std::string> file_set::open_paths() const {
+  std::vector<std::string> paths;
   for (auto& [path, f] : followers_)
     if (f->has_file())
-      names.push_back(std::filesystem::path(f->open_path()).filename().string());
-  return names;
+      paths.push_back(f->open_path());
+  return paths;
 }
 
 uint64_t file_set::rotations() const {

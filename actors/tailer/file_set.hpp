@@ -43,8 +43,8 @@ public:
   bool globbing() const { return glob_; }
   /// The folder to watch for changes (the pattern's, when it has no wildcard).
   std::string watch_path() const;
-  /// Names of the open files, for the change waiter.
-  std::vector<std::string> open_names() const;
+  /// Paths of the open files (as opened), for the change waiter.
+  std::vector<std::string> open_paths() const;
   std::size_t files() const { return followers_.size(); }
   uint64_t rotations() const;
   uint64_t truncations() const;

@@ -85,9 +85,8 @@ void run(self_ptr self) {
     for (auto& done : finished) // after its last batch: no position for a done file
       self->send(st.sink, forget_atom::value, st.cfg.key, done);
     if (status != follow_status::progress) {
-      auto names = st.files->open_names();
-      if (st.waiter->wait(st.cfg.poll_interval, names.empty() ? std::string() : names.front()) &&
-          st.files->globbing())
+      if (st.waiter->wait(st.cfg.poll_interval, st.files->open_paths()) &&
+          st.waiter->names_changed() && st.files->globbing())
         st.last_scan = {}; // something changed in the folder: look for new files now
       break;
     }
@@ -125,7 +124,7 @@ caf::behavior tailer_actor(self_ptr self, log_config cfg, caf::actor sink, caf::
   st.files = std::make_unique<file_set>(opts, std::move(known));
   if (cfg.fault.crash_on_rotation)
     st.files->on_rotation([] { throw std::runtime_error("test panic: fault hook crash_on_rotation"); });
-  st.waiter = std::make_unique<change_waiter>(st.files->watch_path(), st.files->globbing());
+  st.waiter = std::make_unique<change_waiter>(st.files->watch_path());
   st.cfg = std::move(cfg);
   // The exit reason carries the exception's text, so the root can log and
   // keep the last failure reason.

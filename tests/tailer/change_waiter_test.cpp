@@ -34,6 +34,46 @@ TEST_CASE("writes to other files in the folder do not count as a change") {
   CHECK_FALSE(w.wait(50ms));
 }
 
+TEST_CASE("other files' events do not end the wait early, a glob's own files do") {
+  temp_dir dir;
+  change_waiter plain{dir / "a.log"};
+  change_waiter glob{dir / "b-*.log"};
+  REQUIRE(plain.watching());
+  std::thread writer([&] {
+    for (int i = 0; i < 20; ++i) { // a busy neighbour
+      write_file(dir / "other.log", "x\n");
+      std::this_thread::sleep_for(5ms);
+    }
+    write_file(dir / "b-2.log", "y\n");
+  });
+  auto start = std::chrono::steady_clock::now();
+  CHECK_FALSE(plain.wait(60ms)); // the neighbour's writes are read and ignored
+  CHECK(std::chrono::steady_clock::now() - start >= 55ms);
+  bool woke = false;
+  for (int i = 0; i < 10 && !woke; ++i)
+    woke = glob.wait(30s);
+  writer.join();
+  CHECK(woke);
+}
+
+TEST_CASE("writes to an open file wake only the waiter reading it") {
+  temp_dir dir;
+  write_file(dir / "a.log", "a\n");
+  write_file(dir / "b.log", "b\n");
+  change_waiter a{dir / "a.log"};
+  change_waiter b{dir / "b.log"};
+  std::vector<std::string> a_open{dir / "a.log"}, b_open{dir / "b.log"};
+  CHECK(a.wait(10ms, a_open)); // starts watching: look once
+  CHECK(b.wait(10ms, b_open));
+  write_file(dir / "a.log", "more\n");
+  bool woke = false;
+  for (int i = 0; i < 10 && !woke; ++i)
+    woke = a.wait(30s, a_open);
+  CHECK(woke);
+  CHECK_FALSE(a.names_changed());
+  CHECK_FALSE(b.wait(50ms, b_open)); // a's writes are not b's business
+}
+
 TEST_CASE("a missing folder falls back to sleeping and is watched once it exists") {
   temp_dir dir;
   auto path = dir / "sub/a.log";

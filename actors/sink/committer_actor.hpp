@@ -1,0 +1,16 @@
+#pragma once
+
+#include <caf/all.hpp>
+
+namespace logcatch {
+
+/// Makes the sink's commits durable off its writing thread: fdatasync of the
+/// output, then the state file (atomic save). fdatasync covers every byte
+/// written before it is called, so a state naming a length captured earlier
+/// never claims bytes the disk lacks, while the sink goes on writing instead
+/// of waiting for the disk (a slow flush used to stall every line behind
+/// it). Detached (it blocks in fdatasync), linked to the sink. Answers a
+/// commit_request with (commit_atom, seq, error): error empty when committed.
+caf::behavior committer_actor(caf::event_based_actor* self);
+
+} // namespace logcatch
