@@ -119,10 +119,22 @@ caf::behavior config_watcher_actor(self_ptr self, std::string path, collector_co
   st.path = std::move(path);
   st.root = std::move(root);
   st.current = std::move(current);
-  std::string problem;
-  if (auto content = read_content(st.path, problem))
-    st.seen_content = *content;
+  // The watch starts now, so what the file holds now is the baseline; if it
+  // is no longer what the running config was parsed from (edited while
+  // logcatch started), the first look below applies it.
   st.waiter = std::make_unique<change_waiter>(st.path, true);
+  std::string problem;
+  if (auto content = read_content(st.path, problem)) {
+    try {
+      auto folder = std::filesystem::path(st.current.source_file).parent_path().string();
+      auto now = load_config_text(*content, st.path, folder);
+      now.source_file = st.current.source_file;
+      if (diff_configs(st.current, now).empty())
+        st.seen_content = *content;
+    } catch (const config_error&) {
+      // Left unseen: the first look reports it as a rejected reload.
+    }
+  }
   self->send(self, watch_atom::value);
   return {
     [self](watch_atom) { watch(self); },
