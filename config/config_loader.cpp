@@ -738,10 +738,9 @@ fs::path absolute_dir(const std::string& dir) {
   return (ec ? path : absolute).lexically_normal();
 }
 
-} // namespace
-
-collector_config load_config_file(const std::string& path) {
-  std::string text = file_text(path);
+/// A loader for the file at `path`: its folder made absolute (relative paths
+/// in it resolve there), errors naming `path` as given.
+loader loader_for_file(const std::string& path) {
   fs::path file(path);
   // The folder was just read through, so it exists and canonical() normally
   // succeeds; the lexical form covers a folder removed in between.
@@ -749,17 +748,19 @@ collector_config load_config_file(const std::string& path) {
   fs::path dir = fs::canonical(file.parent_path().empty() ? fs::path(".") : file.parent_path(), ec);
   if (ec)
     dir = absolute_dir(file.parent_path().string());
-  return loader(path, (dir / file.filename()).string(), dir).load(text);
+  return loader(path, (dir / file.filename()).string(), dir);
+}
+
+} // namespace
+
+collector_config load_config_file(const std::string& path) {
+  std::string text = file_text(path);
+  return loader_for_file(path).load(text);
 }
 
 aggregator_config load_aggregator_config_file(const std::string& path) {
   std::string text = file_text(path);
-  fs::path file(path);
-  std::error_code ec;
-  fs::path dir = fs::canonical(file.parent_path().empty() ? fs::path(".") : file.parent_path(), ec);
-  if (ec)
-    dir = absolute_dir(file.parent_path().string());
-  return loader(path, (dir / file.filename()).string(), dir).load_aggregator(text);
+  return loader_for_file(path).load_aggregator(text);
 }
 
 aggregator_config load_aggregator_config_text(const std::string& yaml,
