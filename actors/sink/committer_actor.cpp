@@ -7,7 +7,7 @@
 
 namespace logcatch {
 
-caf::behavior committer_actor(caf::event_based_actor*) {
+caf::behavior committer_actor(caf::event_based_actor*, std::string) {
   return {
     [](const commit_request& req) -> caf::result<commit_atom, uint64_t, std::string> {
       std::string error;

@@ -1,5 +1,7 @@
 #pragma once
 
+#include <string>
+
 #include <caf/all.hpp>
 
 namespace logcatch {
@@ -11,6 +13,9 @@ namespace logcatch {
 /// of waiting for the disk (a slow flush used to stall every line behind
 /// it). Detached (it blocks in fdatasync), linked to the sink. Answers a
 /// commit_request with (commit_atom, seq, error): error empty when committed.
-caf::behavior committer_actor(caf::event_based_actor* self);
+/// `state_path` names it in CAF's view (and gives the spawn an argument:
+/// CAF 0.17 dereferences a null tuple pointer for a function actor without
+/// any, which UBSan reports).
+caf::behavior committer_actor(caf::event_based_actor* self, std::string state_path);
 
 } // namespace logcatch

@@ -312,7 +312,7 @@ caf::behavior sink_actor(self_ptr self, sink_options opts) {
     st.name = "aggregator";
   st.output_length = opts.recovery.output_length;
   if (st.state) // linked: it goes when the sink goes
-    st.committer = self->spawn<caf::detached + caf::linked>(committer_actor);
+    st.committer = self->spawn<caf::detached + caf::linked>(committer_actor, st.state->path());
   for (auto& f : opts.recovery.files)
     st.positions.restore(
       f.key, delivered_position{true, f.file, f.offset, f.path, f.updated_ms, f.reading});
