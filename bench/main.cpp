@@ -32,7 +32,7 @@ int main(int argc, char** argv) {
   CLI::App app{"logcatch-bench: throughput, latency, CPU, memory and exactly-once of logcatch",
                "logcatch-bench"};
   bool quick = false;
-  std::string scenarios = "bulk,live";
+  std::string scenarios = "bulk,live,many-files";
   std::string json_path;
   std::string logcatch = own_folder() + "/logcatch";
   std::string work_dir;
@@ -40,7 +40,8 @@ int main(int argc, char** argv) {
   live_options live;
   bool keep = false;
   app.add_flag("--quick", quick, "Seconds, not minutes: small workloads (what CTest runs)");
-  app.add_option("--scenarios", scenarios, "Comma-separated: bulk, live (default: bulk,live)");
+  app.add_option("--scenarios", scenarios,
+                 "Comma-separated: bulk, live, many-files (default: all three)");
   app.add_option("--json", json_path, "Also write one JSON object per result to this file");
   app.add_option("--logcatch", logcatch, "The logcatch binary (default: next to this one)");
   app.add_option("--work-dir", work_dir, "Scratch folder (default: a new one under /tmp)");
@@ -113,6 +114,16 @@ int main(int argc, char** argv) {
       results.push_back(run_live(env, fast));
       env.progress("live: " + paced.variant);
       results.push_back(run_live(env, paced));
+    }
+    if (wanted("many-files")) {
+      many_files_options many;
+      if (quick) {
+        many.files = 100;
+        many.lines_per_second = 200;
+        many.seconds = 1;
+      }
+      env.progress("many-files: " + std::to_string(many.files) + " files");
+      results.push_back(run_many_files(env, many));
     }
   } catch (const std::exception& e) {
     std::cerr << "logcatch-bench: " << e.what() << "\n";

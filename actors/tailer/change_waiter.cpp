@@ -45,38 +45,43 @@ void change_waiter::try_watch() {
   wd_ = ::inotify_add_watch(fd_, folder_.c_str(), mask);
 }
 
-bool change_waiter::update_file_watches(const std::vector<std::string>& open_files) {
+bool change_waiter::update_file_watches(const std::vector<open_file>& open_files) {
+  // Called before every wait, with a glob's thousand files too: no stat and
+  // no quadratic search unless the set of open files changed.
   bool added = false;
+  std::map<std::string, const open_file*> wanted;
+  for (const auto& f : open_files)
+    wanted.emplace(f.path, &f);
   for (auto it = files_.begin(); it != files_.end();) {
-    if (std::find(open_files.begin(), open_files.end(), it->first) == open_files.end()) {
+    auto want = wanted.find(it->first);
+    if (want == wanted.end() || want->second->device != it->second.device ||
+        want->second->inode != it->second.inode) {
       ::inotify_rm_watch(fd_, it->second.wd);
       it = files_.erase(it);
     } else {
       ++it;
     }
   }
-  for (const auto& path : open_files) {
+  for (const auto& [path, f] : wanted) {
+    if (files_.count(path) > 0)
+      continue;
+    // Only where the path still names the open file (a rotated file read
+    // under its old name is left to the folder's events and the poll).
     struct stat st {};
-    if (::stat(path.c_str(), &st) != 0)
+    if (::stat(path.c_str(), &st) != 0 || static_cast<uint64_t>(st.st_dev) != f->device ||
+        static_cast<uint64_t>(st.st_ino) != f->inode)
       continue;
-    auto& w = files_[path];
-    if (w.wd >= 0 && w.device == st.st_dev && w.inode == st.st_ino)
-      continue;
-    // A new file at the path (after a rotation): watch that one. Watches are
-    // per inode, so the old file's stays until it is no longer read.
     constexpr uint32_t mask = IN_MODIFY | IN_CLOSE_WRITE | IN_ATTRIB | IN_DELETE_SELF | IN_MOVE_SELF;
     int wd = ::inotify_add_watch(fd_, path.c_str(), mask);
-    if (wd < 0) {
-      files_.erase(path);
+    if (wd < 0)
       continue;
-    }
-    w = file_watch{wd, static_cast<uint64_t>(st.st_dev), static_cast<uint64_t>(st.st_ino)};
+    files_[path] = file_watch{wd, f->device, f->inode};
     added = true;
   }
   return added;
 }
 
-bool change_waiter::wait(millis timeout, const std::vector<std::string>& open_files) {
+bool change_waiter::wait(millis timeout, const std::vector<open_file>& open_files) {
   try_watch(); // the folder may have appeared since
   if (wd_ < 0) {
     std::this_thread::sleep_for(timeout);

@@ -9,6 +9,13 @@
 
 namespace logcatch {
 
+/// A file being read, as the waiter watches it for writes.
+struct open_file {
+  std::string path;
+  uint64_t device = 0;
+  uint64_t inode = 0;
+};
+
 /// Waits until something happens to a followed file, or a timeout. Uses
 /// inotify: on the folder for names (creation, rename, deletion, permission
 /// changes) and on each file being read for its writes, so a busy neighbour
@@ -33,7 +40,7 @@ public:
   /// matches) or the folder itself. Events about other files are read and do
   /// not end the wait. Returns true at once when it starts watching a file
   /// (a write just before the watch would otherwise go unseen).
-  bool wait(millis timeout, const std::vector<std::string>& open_files = {});
+  bool wait(millis timeout, const std::vector<open_file>& open_files = {});
 
   /// After a wait that returned true: a file concerning us was created,
   /// renamed or deleted (a glob looks for new files then, not on writes).
@@ -50,7 +57,7 @@ private:
   };
 
   void try_watch();
-  bool update_file_watches(const std::vector<std::string>& open_files);
+  bool update_file_watches(const std::vector<open_file>& open_files);
   bool concerns(const std::string& name) const;
   bool drain_events(); ///< true if one concerned us
 

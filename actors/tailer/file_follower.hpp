@@ -101,6 +101,8 @@ public:
 
   bool has_file() const { return fd_ >= 0; }
   const std::string& open_path() const { return open_path_; }
+  /// (device, inode) of the open file.
+  const file_identity& open_identity() const { return id_; }
   /// The open file's identity, with a content hash of its first
   /// min(offset, fingerprint_bytes) bytes.
   file_identity identity_at(uint64_t offset);

@@ -129,12 +129,12 @@ follow_status file_set::step(line_batch& out, std::size_t budget) {
   return any_file ? follow_status::at_end : follow_status::no_file;
 }
 
-std::vector<std::string> file_set::open_paths() const {
-  std::vector<std::string> paths;
+std::vector<open_file> file_set::open_files() const {
+  std::vector<open_file> files;
   for (auto& [path, f] : followers_)
     if (f->has_file())
-      paths.push_back(f->open_path());
-  return paths;
+      files.push_back(open_file{f->open_path(), f->open_identity().device, f->open_identity().inode});
+  return files;
 }
 
 uint64_t file_set::rotations() const {

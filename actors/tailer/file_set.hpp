@@ -9,6 +9,7 @@
 #include <utility>
 #include <vector>
 
+#include "actors/tailer/change_waiter.hpp"
 #include "actors/tailer/file_follower.hpp"
 #include "config/config_model.hpp"
 
@@ -43,8 +44,8 @@ public:
   bool globbing() const { return glob_; }
   /// The folder to watch for changes (the pattern's, when it has no wildcard).
   std::string watch_path() const;
-  /// Paths of the open files (as opened), for the change waiter.
-  std::vector<std::string> open_paths() const;
+  /// The open files (path as opened, device, inode), for the change waiter.
+  std::vector<open_file> open_files() const;
   std::size_t files() const { return followers_.size(); }
   uint64_t rotations() const;
   uint64_t truncations() const;

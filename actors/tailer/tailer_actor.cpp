@@ -85,7 +85,7 @@ void run(self_ptr self) {
     for (auto& done : finished) // after its last batch: no position for a done file
       self->send(st.sink, forget_atom::value, st.cfg.key, done);
     if (status != follow_status::progress) {
-      if (st.waiter->wait(st.cfg.poll_interval, st.files->open_paths()) &&
+      if (st.waiter->wait(st.cfg.poll_interval, st.files->open_files()) &&
           st.waiter->names_changed() && st.files->globbing())
         st.last_scan = {}; // something changed in the folder: look for new files now
       break;

@@ -45,6 +45,16 @@ struct live_options {
 /// end and append -> sink latency.
 scenario_result run_live(const bench_env& env, const live_options& opts);
 
+struct many_files_options {
+  int files = 1000;
+  double lines_per_second = 1000; ///< all files together (a line per file per second)
+  double seconds = 10;            ///< of trickle, then as long idle
+};
+
+/// One glob key over many files that each get a trickle of lines: CPU and
+/// RSS of logcatch while they trickle and while nothing is written.
+scenario_result run_many_files(const bench_env& env, const many_files_options& opts);
+
 /// Creates `dir` (and parents); returns it.
 std::string make_dir(const std::string& dir);
 

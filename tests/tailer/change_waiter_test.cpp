@@ -1,6 +1,7 @@
 #include "actors/tailer/change_waiter.hpp"
 
 #include <catch2/catch.hpp>
+#include <sys/stat.h>
 #include <thread>
 
 #include "test_support.hpp"
@@ -62,7 +63,14 @@ TEST_CASE("writes to an open file wake only the waiter reading it") {
   write_file(dir / "b.log", "b\n");
   change_waiter a{dir / "a.log"};
   change_waiter b{dir / "b.log"};
-  std::vector<std::string> a_open{dir / "a.log"}, b_open{dir / "b.log"};
+  auto opened = [](const std::string& path) {
+    struct stat st {};
+    REQUIRE(::stat(path.c_str(), &st) == 0);
+    return std::vector<open_file>{
+      open_file{path, static_cast<uint64_t>(st.st_dev), static_cast<uint64_t>(st.st_ino)}};
+  };
+  auto a_open = opened(dir / "a.log");
+  auto b_open = opened(dir / "b.log");
   CHECK(a.wait(10ms, a_open)); // starts watching: look once
   CHECK(b.wait(10ms, b_open));
   write_file(dir / "a.log", "more\n");
