@@ -70,6 +70,9 @@ std::vector<delivered_position> delivery_positions::get(const std::string& key) 
   if (it == by_key_.end())
     return {};
   auto result = it->second;
+  // Positions that moved in the same millisecond: the one recorded last (the
+  // newer file, e.g. the one a rotation just opened) first.
+  std::reverse(result.begin(), result.end());
   std::stable_sort(result.begin(), result.end(),
                    [](const auto& a, const auto& b) { return a.updated_ms > b.updated_ms; });
   return result;

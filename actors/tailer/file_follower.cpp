@@ -299,6 +299,18 @@ void file_follower::queue_rotated_after(const struct timespec& finished_mtime) {
     catch_up_.push_back(f.path);
 }
 
+std::optional<uint64_t> file_follower::delivered_offset(int fd, const path_status& st) const {
+  for (auto& known : opts_.delivered) {
+    if (known.file.device != st.id.device || known.file.inode != st.id.inode)
+      continue;
+    auto hash = known.file.prefix_len == 0 ? std::optional<uint64_t>(0)
+                                           : prefix_hash_of(fd, known.file.prefix_len);
+    if (hash && *hash == known.file.prefix_hash && known.offset <= st.size)
+      return known.offset;
+  }
+  return std::nullopt;
+}
+
 bool file_follower::open_caught_up() {
   while (!catch_up_.empty()) {
     auto path = catch_up_.front();
@@ -310,17 +322,7 @@ bool file_follower::open_caught_up() {
     caught_up_.insert({st.id.device, st.id.inode});
     // Files of the same clock tick as the finished one may be older ones
     // already delivered: their positions say so.
-    uint64_t start = 0;
-    for (auto& known : opts_.delivered) {
-      if (known.file.device != st.id.device || known.file.inode != st.id.inode)
-        continue;
-      auto hash = known.file.prefix_len == 0 ? std::optional<uint64_t>(0)
-                                             : prefix_hash_of(fd, known.file.prefix_len);
-      if (hash && *hash == known.file.prefix_hash) {
-        start = known.offset;
-        break;
-      }
-    }
+    uint64_t start = delivered_offset(fd, st).value_or(0);
     if (start > 0 && start >= st.size) {
       ::close(fd); // read to its end before
       continue;
@@ -446,6 +448,10 @@ bool file_follower::open_path_now() {
       return false;
     }
   }
+  // A plain path resumed at another file (positions moved in the same
+  // millisecond sort either way) may come back to one it had delivered from.
+  if (!known && opts_.registry == nullptr)
+    known = delivered_offset(fd, opened);
   adopt(fd, opts_.path, opened.id);
   resumed_ = false;
   pending_restart_ = true;

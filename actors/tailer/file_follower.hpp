@@ -148,6 +148,8 @@ private:
   copy_search copies() const;
   void queue_rotated_after(const struct timespec& finished_mtime);
   bool open_caught_up();
+  /// Where a delivered position of this key ends in the open file `fd`.
+  std::optional<uint64_t> delivered_offset(int fd, const path_status& st) const;
 
   options opts_;
   std::optional<resume_position> resume_;

@@ -133,3 +133,12 @@ TEST_CASE("a restart that resumes behind the position (not from 0) has its deliv
   p.commit(resumed, 2);
   CHECK(p.get("k")[0].offset == 8);
 }
+
+TEST_CASE("positions that moved in the same millisecond list the one recorded last first") {
+  delivery_positions p;
+  p.commit(batch(7, 0, "a\n", true), 5);  // the file a rotation finished
+  p.commit(batch(8, 0, "", true), 5);      // the new file, opened in the same ms
+  auto list = p.get("k");
+  REQUIRE(list.size() == 2);
+  CHECK(list[0].file == file_identity{1, 8});
+}
