@@ -106,6 +106,12 @@ bool change_waiter::wait(millis timeout, const std::vector<open_file>& open_file
   }
 }
 
+std::vector<std::string> change_waiter::take_touched() {
+  std::vector<std::string> result;
+  result.swap(touched_);
+  return result;
+}
+
 bool change_waiter::concerns(const std::string& name) const {
   if (any_name_ || name.empty() || name == name_)
     return true;
@@ -126,12 +132,14 @@ bool change_waiter::drain_events() {
       if (ev->wd != wd_) {
         // A file being read: written, renamed, deleted.
         relevant = true;
-        if (ev->mask & IN_IGNORED)
-          for (auto it = files_.begin(); it != files_.end(); ++it)
-            if (it->second.wd == ev->wd) {
+        for (auto it = files_.begin(); it != files_.end(); ++it)
+          if (it->second.wd == ev->wd) {
+            if (touched_.empty() || touched_.back() != it->first)
+              touched_.push_back(it->first);
+            if (ev->mask & IN_IGNORED)
               files_.erase(it);
-              break;
-            }
+            break;
+          }
         continue;
       }
       if (ev->mask & (IN_IGNORED | IN_DELETE_SELF | IN_MOVE_SELF)) {

@@ -46,6 +46,11 @@ public:
   /// renamed or deleted (a glob looks for new files then, not on writes).
   bool names_changed() const { return names_changed_; }
 
+  /// The open files that had events since the last call (writes, renames,
+  /// deletion). Empty after a wait that ended for another reason (a name
+  /// event in the folder, a new watch): then every file deserves a look.
+  std::vector<std::string> take_touched();
+
   /// True while an inotify watch on the folder is in place.
   bool watching() const { return wd_ >= 0; }
 
@@ -69,6 +74,7 @@ private:
   int fd_ = -1;
   int wd_ = -1;
   std::map<std::string, file_watch> files_; ///< open file path -> its watch
+  std::vector<std::string> touched_;
 };
 
 } // namespace logcatch

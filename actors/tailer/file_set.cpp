@@ -56,6 +56,7 @@ file_follower& file_set::add(const std::string& path, std::optional<resume_posit
   }
   auto& f = followers_[path];
   f = std::make_unique<file_follower>(o, std::move(resume));
+  hinted_.insert(path); // a new file: open it at the next step
   if (rotation_hook_)
     f->on_rotation = rotation_hook_;
   return *f;
@@ -107,14 +108,62 @@ void file_set::scan() {
   first_scan_ = false;
 }
 
+void file_set::hint(const std::vector<std::string>& open_paths) {
+  hinting_ = true;
+  if (open_paths.empty())
+    return;
+  std::set<std::string> touched(open_paths.begin(), open_paths.end());
+  for (auto& [path, f] : followers_)
+    if (f->has_file() && touched.count(f->open_path()) > 0)
+      hinted_.insert(path);
+}
+
 follow_status file_set::step(line_batch& out, std::size_t budget) {
   if (followers_.empty())
     return follow_status::no_file;
+  if (!glob_ || !hinting_ || look_all_) {
+    auto status = step_all(out, budget);
+    if (status != follow_status::progress) {
+      look_all_ = false;
+      hinted_.clear();
+    }
+    return status;
+  }
+  // Followers without a file (waiting to claim a copy, for a file to come
+  // back, for permission) have no watch to wake them: they always get a look.
+  for (auto& [path, f] : followers_)
+    if (!f->has_file())
+      hinted_.insert(path);
+  while (!hinted_.empty()) {
+    auto it = followers_.find(*hinted_.begin());
+    if (it != followers_.end()) {
+      line_batch attempt;
+      attempt.key = out.key;
+      attempt.incarnation = out.incarnation;
+      auto status = it->second->step(attempt, budget);
+      if (status == follow_status::progress || attempt.restart || !attempt.empty()) {
+        out = std::move(attempt);
+        return follow_status::progress; // stays hinted: there may be more
+      }
+    }
+    hinted_.erase(hinted_.begin());
+  }
+  for (auto& [path, f] : followers_)
+    if (f->has_file())
+      return follow_status::at_end;
+  return follow_status::no_file;
+}
+
+follow_status file_set::step_all(line_batch& out, std::size_t budget) {
   bool any_file = false;
   auto n = followers_.size();
-  for (std::size_t i = 0; i < n; ++i) {
-    auto it = followers_.begin();
-    std::advance(it, static_cast<long>((next_ + i) % n));
+  // Round robin from next_, walking the map once (not advancing from its
+  // start for every follower: quadratic with a thousand files).
+  auto it = followers_.begin();
+  std::advance(it, static_cast<long>(next_ % n));
+  for (std::size_t i = 0; i < n; ++i, ++it) {
+    if (it == followers_.end())
+      it = followers_.begin();
     line_batch attempt;
     attempt.key = out.key;
     attempt.incarnation = out.incarnation;

@@ -5,6 +5,7 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <set>
 #include <string>
 #include <utility>
 #include <vector>
@@ -38,8 +39,17 @@ public:
 
   /// Looks for matching files (glob keys; a plain path has its one follower).
   void scan();
-  /// One step of the next follower with something to do, round robin.
+  /// One step of the next follower with something to do, round robin. A
+  /// glob key steps only the followers hinted at (their files had events)
+  /// until look_at_all(): with a thousand files, stepping each one on every
+  /// event cost a core.
   follow_status step(line_batch& out, std::size_t budget);
+  /// Files (paths as opened) that had events: their followers get a look.
+  /// From the first call on, steps look only at hinted followers between
+  /// look_at_all() calls.
+  void hint(const std::vector<std::string>& open_paths);
+  /// The next steps visit every follower (no events to go by, or a safety round).
+  void look_at_all() { look_all_ = true; }
 
   bool globbing() const { return glob_; }
   /// The folder to watch for changes (the pattern's, when it has no wildcard).
@@ -66,6 +76,7 @@ private:
     const file_follower* owner;
   };
   bool excluded(const std::string& path) const;
+  follow_status step_all(line_batch& out, std::size_t budget);
   file_follower& add(const std::string& path, std::optional<resume_position> resume);
 
   options opts_;
@@ -75,6 +86,9 @@ private:
   std::map<std::string, std::unique_ptr<file_follower>> followers_; // by path
   std::map<std::pair<uint64_t, uint64_t>, claim_entry> claims_;     // by (device, inode)
   std::size_t next_ = 0;
+  bool look_all_ = true;
+  bool hinting_ = false; // set by the first hint(): until then every step looks at all
+  std::set<std::string> hinted_; // follower paths to step before the next full round
   uint64_t gone_rotations_ = 0; // of followers already removed
   uint64_t gone_truncations_ = 0;
   std::function<void()> rotation_hook_;

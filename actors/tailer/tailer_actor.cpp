@@ -16,6 +16,9 @@ using self_ptr = caf::stateful_actor<tailer_state>*;
 // acknowledgements and exit messages are handled promptly.
 constexpr int blocks_per_step = 16;
 constexpr auto scan_interval = std::chrono::seconds(1);
+// While inotify watches the folder and the open files, a glob's folder is
+// scanned and all its files looked at this often only, as a safety net.
+constexpr auto watched_safety_interval = std::chrono::seconds(5);
 
 bool has_credit(const tailer_state& st) {
   return st.inflight + st.read_block <= st.cfg.max_inflight_bytes;
@@ -61,9 +64,11 @@ void send_batch(self_ptr self, line_batch&& batch) {
 /// time; then either step again, wait for a change, or wait for credit.
 void run(self_ptr self) {
   auto& st = self->state;
-  // New files of a glob are looked for at most every scan_interval while busy.
+  // New files of a glob are looked for at most every scan_interval while busy
+  // (names events in a watched folder trigger a scan at once).
   auto now = std::chrono::steady_clock::now();
-  if (now - st.last_scan >= scan_interval) {
+  auto every = st.waiter->watching() ? watched_safety_interval : scan_interval;
+  if (now - st.last_scan >= every) {
     st.files->scan();
     st.last_scan = now;
   }
@@ -85,9 +90,22 @@ void run(self_ptr self) {
     for (auto& done : finished) // after its last batch: no position for a done file
       self->send(st.sink, forget_atom::value, st.cfg.key, done);
     if (status != follow_status::progress) {
-      if (st.waiter->wait(st.cfg.poll_interval, st.files->open_files()) &&
-          st.waiter->names_changed() && st.files->globbing())
+      bool event = st.waiter->wait(st.cfg.poll_interval, st.files->open_files());
+      if (event && st.waiter->names_changed() && st.files->globbing())
         st.last_scan = {}; // something changed in the folder: look for new files now
+      if (st.files->globbing()) {
+        // Which files to look at: those inotify names, or all of them when
+        // it names none, cannot watch, or the safety round is due.
+        auto touched = st.waiter->take_touched();
+        auto now = std::chrono::steady_clock::now();
+        if (!st.waiter->watching() || (event && touched.empty()) ||
+            now - st.last_full_look >= watched_safety_interval) {
+          st.files->look_at_all();
+          st.last_full_look = now;
+        } else {
+          st.files->hint(touched);
+        }
+      }
       break;
     }
   }
