@@ -48,6 +48,12 @@ void change_waiter::try_watch() {
 bool change_waiter::update_file_watches(const std::vector<open_file>& open_files) {
   // Called before every wait, with a glob's thousand files too: no stat and
   // no quadratic search unless the set of open files changed.
+  uint64_t sig = open_files.size();
+  for (const auto& f : open_files)
+    sig = sig * 1000003u ^ (f.inode * 31u + f.device + f.path.size());
+  if (sig == files_sig_ && files_.size() == open_files.size())
+    return false; // the same files, all watched
+  files_sig_ = sig;
   bool added = false;
   std::map<std::string, const open_file*> wanted;
   for (const auto& f : open_files)

@@ -75,6 +75,7 @@ private:
   int wd_ = -1;
   std::map<std::string, file_watch> files_; ///< open file path -> its watch
   std::vector<std::string> touched_;
+  uint64_t files_sig_ = 0; ///< of the open files last watched
 };
 
 } // namespace logcatch

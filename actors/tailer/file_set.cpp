@@ -178,12 +178,23 @@ follow_status file_set::step_all(line_batch& out, std::size_t budget) {
   return any_file ? follow_status::at_end : follow_status::no_file;
 }
 
-std::vector<open_file> file_set::open_files() const {
-  std::vector<open_file> files;
+const std::vector<open_file>& file_set::open_files() {
+  // Asked before every wait: rebuilt only when a file was opened or closed
+  // (a thousand strings per wait cost more than the wait itself).
+  uint64_t sig = followers_.size();
   for (auto& [path, f] : followers_)
     if (f->has_file())
-      files.push_back(open_file{f->open_path(), f->open_identity().device, f->open_identity().inode});
-  return files;
+      sig = sig * 1000003u ^ (f->open_identity().inode * 31u + f->open_identity().device +
+                              f->open_path().size());
+  if (sig != open_sig_ || open_cache_.empty()) {
+    open_sig_ = sig;
+    open_cache_.clear();
+    for (auto& [path, f] : followers_)
+      if (f->has_file())
+        open_cache_.push_back(
+          open_file{f->open_path(), f->open_identity().device, f->open_identity().inode});
+  }
+  return open_cache_;
 }
 
 uint64_t file_set::rotations() const {

@@ -55,7 +55,7 @@ public:
   /// The folder to watch for changes (the pattern's, when it has no wildcard).
   std::string watch_path() const;
   /// The open files (path as opened, device, inode), for the change waiter.
-  std::vector<open_file> open_files() const;
+  const std::vector<open_file>& open_files();
   std::size_t files() const { return followers_.size(); }
   uint64_t rotations() const;
   uint64_t truncations() const;
@@ -88,6 +88,8 @@ private:
   std::size_t next_ = 0;
   bool look_all_ = true;
   bool hinting_ = false; // set by the first hint(): until then every step looks at all
+  std::vector<open_file> open_cache_; // what open_files() returned last
+  uint64_t open_sig_ = 0;
   std::set<std::string> hinted_; // follower paths to step before the next full round
   uint64_t gone_rotations_ = 0; // of followers already removed
   uint64_t gone_truncations_ = 0;
