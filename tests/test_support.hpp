@@ -8,6 +8,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <random>
 #include <sstream>
 #include <stdexcept>
 #include <string>
@@ -75,6 +76,14 @@ inline std::string numbered_lines(const std::string& stream, uint64_t from, uint
   for (auto i = from; i < to; ++i)
     text += stream + " " + std::to_string(i) + " " + payload + "\n";
   return text;
+}
+
+/// A random seed for a randomized test, or LOGCATCH_TEST_SEED when set (to
+/// replay a failure: tests print the seed they used).
+inline unsigned test_seed() {
+  if (const char* fixed = std::getenv("LOGCATCH_TEST_SEED"))
+    return static_cast<unsigned>(std::strtoul(fixed, nullptr, 10));
+  return std::random_device{}();
 }
 
 /// Resident set size of this process in KiB (from /proc/self/status).

@@ -41,7 +41,7 @@ void kill_loop(const std::string& logs_section, uint64_t rotate_every, bool orde
   for (auto& w : writers)
     w->start();
 
-  auto seed = std::random_device{}();
+  auto seed = logcatch::test::test_seed();
   INFO("seed " << seed);
   std::mt19937 rng(seed);
   int kills = 0;
