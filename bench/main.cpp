@@ -32,7 +32,7 @@ int main(int argc, char** argv) {
   CLI::App app{"logcatch-bench: throughput, latency, CPU, memory and exactly-once of logcatch",
                "logcatch-bench"};
   bool quick = false;
-  std::string scenarios = "bulk,live,many-files";
+  std::string scenarios = "bulk,live,many-files,chaos";
   std::string json_path;
   std::string logcatch = own_folder() + "/logcatch";
   std::string work_dir;
@@ -41,7 +41,7 @@ int main(int argc, char** argv) {
   bool keep = false;
   app.add_flag("--quick", quick, "Seconds, not minutes: small workloads (what CTest runs)");
   app.add_option("--scenarios", scenarios,
-                 "Comma-separated: bulk, live, many-files (default: all three)");
+                 "Comma-separated: bulk, live, many-files, chaos (default: all)");
   app.add_option("--json", json_path, "Also write one JSON object per result to this file");
   app.add_option("--logcatch", logcatch, "The logcatch binary (default: next to this one)");
   app.add_option("--work-dir", work_dir, "Scratch folder (default: a new one under /tmp)");
@@ -124,6 +124,18 @@ int main(int argc, char** argv) {
       }
       env.progress("many-files: " + std::to_string(many.files) + " files");
       results.push_back(run_many_files(env, many));
+    }
+    if (wanted("chaos")) {
+      chaos_options chaos;
+      if (quick) {
+        chaos.lines_per_second = 10'000;
+        chaos.rotate_every = 4'000;
+        chaos.crash_every_lines = 3'000;
+        chaos.kill_every_ms = 700;
+        chaos.seconds = 3;
+      }
+      env.progress("chaos: " + std::to_string(static_cast<int>(chaos.seconds)) + " s of kills and crashes");
+      results.push_back(run_chaos(env, chaos));
     }
   } catch (const std::exception& e) {
     std::cerr << "logcatch-bench: " << e.what() << "\n";

@@ -55,6 +55,19 @@ struct many_files_options {
 /// RSS of logcatch while they trickle and while nothing is written.
 scenario_result run_many_files(const bench_env& env, const many_files_options& opts);
 
+struct chaos_options {
+  int files = 4;                       ///< half rotated by rename, half by copytruncate
+  double lines_per_second = 50'000;    ///< all writers together
+  uint64_t rotate_every = 20'000;
+  uint64_t crash_every_lines = 7'000;  ///< tailer fault hook
+  unsigned kill_every_ms = 2'000;      ///< SIGKILL of the collector, randomized around this
+  double seconds = 20;
+};
+
+/// Live writing with rotations, tailer crashes and collector SIGKILLs: what
+/// recovery costs, and lost/duplicated (must be 0/0).
+scenario_result run_chaos(const bench_env& env, const chaos_options& opts);
+
 /// Creates `dir` (and parents); returns it.
 std::string make_dir(const std::string& dir);
 
