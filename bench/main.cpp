@@ -32,7 +32,7 @@ int main(int argc, char** argv) {
   CLI::App app{"logcatch-bench: throughput, latency, CPU, memory and exactly-once of logcatch",
                "logcatch-bench"};
   bool quick = false;
-  std::string scenarios = "bulk,live,many-files,chaos";
+  std::string scenarios = "bulk,live,many-files,chaos,distributed";
   std::string json_path;
   std::string logcatch = own_folder() + "/logcatch";
   std::string work_dir;
@@ -41,7 +41,7 @@ int main(int argc, char** argv) {
   bool keep = false;
   app.add_flag("--quick", quick, "Seconds, not minutes: small workloads (what CTest runs)");
   app.add_option("--scenarios", scenarios,
-                 "Comma-separated: bulk, live, many-files, chaos (default: all)");
+                 "Comma-separated: bulk, live, many-files, chaos, distributed (default: all)");
   app.add_option("--json", json_path, "Also write one JSON object per result to this file");
   app.add_option("--logcatch", logcatch, "The logcatch binary (default: next to this one)");
   app.add_option("--work-dir", work_dir, "Scratch folder (default: a new one under /tmp)");
@@ -136,6 +136,13 @@ int main(int argc, char** argv) {
       }
       env.progress("chaos: " + std::to_string(static_cast<int>(chaos.seconds)) + " s of kills and crashes");
       results.push_back(run_chaos(env, chaos));
+    }
+    if (wanted("distributed")) {
+      distributed_options dist;
+      if (quick)
+        dist.lines_per_collector = 50'000;
+      env.progress("distributed: " + std::to_string(dist.collectors) + " collectors -> 1 aggregator");
+      results.push_back(run_distributed(env, dist));
     }
   } catch (const std::exception& e) {
     std::cerr << "logcatch-bench: " << e.what() << "\n";

@@ -68,6 +68,15 @@ struct chaos_options {
 /// recovery costs, and lost/duplicated (must be 0/0).
 scenario_result run_chaos(const bench_env& env, const chaos_options& opts);
 
+struct distributed_options {
+  int collectors = 2;
+  uint64_t lines_per_collector = 3'000'000; ///< pre-written, read from head
+};
+
+/// K collector processes ship pre-written files to one aggregator over
+/// 127.0.0.1: lines/s at the aggregator's sink, CPU, exactly-once.
+scenario_result run_distributed(const bench_env& env, const distributed_options& opts);
+
 /// Creates `dir` (and parents); returns it.
 std::string make_dir(const std::string& dir);
 
