@@ -32,7 +32,7 @@ int main(int argc, char** argv) {
   CLI::App app{"logcatch-bench: throughput, latency, CPU, memory and exactly-once of logcatch",
                "logcatch-bench"};
   bool quick = false;
-  std::string scenarios = "bulk,live,many-files,chaos,distributed";
+  std::string scenarios = "bulk,live,many-files,chaos,distributed,restart";
   std::string json_path;
   std::string logcatch = own_folder() + "/logcatch";
   std::string work_dir;
@@ -41,7 +41,8 @@ int main(int argc, char** argv) {
   bool keep = false;
   app.add_flag("--quick", quick, "Seconds, not minutes: small workloads (what CTest runs)");
   app.add_option("--scenarios", scenarios,
-                 "Comma-separated: bulk, live, many-files, chaos, distributed (default: all)");
+                 "Comma-separated: bulk, live, many-files, chaos, distributed, restart "
+                 "(default: all)");
   app.add_option("--json", json_path, "Also write one JSON object per result to this file");
   app.add_option("--logcatch", logcatch, "The logcatch binary (default: next to this one)");
   app.add_option("--work-dir", work_dir, "Scratch folder (default: a new one under /tmp)");
@@ -143,6 +144,14 @@ int main(int argc, char** argv) {
         dist.lines_per_collector = 50'000;
       env.progress("distributed: " + std::to_string(dist.collectors) + " collectors -> 1 aggregator");
       results.push_back(run_distributed(env, dist));
+    }
+    if (wanted("restart")) {
+      restart_options restart;
+      if (quick)
+        restart.seconds = 1;
+      env.progress("restart: a tailer crashing every " + std::to_string(restart.crash_every_lines) +
+                   " lines");
+      results.push_back(run_restart(env, restart));
     }
   } catch (const std::exception& e) {
     std::cerr << "logcatch-bench: " << e.what() << "\n";

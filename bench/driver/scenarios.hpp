@@ -77,6 +77,16 @@ struct distributed_options {
 /// 127.0.0.1: lines/s at the aggregator's sink, CPU, exactly-once.
 scenario_result run_distributed(const bench_env& env, const distributed_options& opts);
 
+struct restart_options {
+  double lines_per_second = 5'000;
+  uint64_t crash_every_lines = 1'000; ///< a crash every 200 ms at the default rate
+  double seconds = 5;
+};
+
+/// A tailer crashing again and again: time from its death to its successor
+/// reading, from logcatch's own log; exactly-once through it all.
+scenario_result run_restart(const bench_env& env, const restart_options& opts);
+
 /// Creates `dir` (and parents); returns it.
 std::string make_dir(const std::string& dir);
 
