@@ -96,16 +96,28 @@ double child::cpu_seconds_now() const {
   return static_cast<double>(utime + stime) / static_cast<double>(::sysconf(_SC_CLK_TCK));
 }
 
-long child::rss_kib_now() const {
-  std::ifstream in("/proc/" + std::to_string(pid_) + "/status");
+namespace {
+
+long status_kib(pid_t pid, const std::string& field) {
+  std::ifstream in("/proc/" + std::to_string(pid) + "/status");
   std::string word;
   while (in >> word)
-    if (word == "VmRSS:") {
+    if (word == field) {
       long kib = 0;
       in >> kib;
       return kib;
     }
   return 0;
+}
+
+} // namespace
+
+long child::rss_kib_now() const {
+  return status_kib(pid_, "VmRSS:");
+}
+
+long child::peak_rss_kib() const {
+  return status_kib(pid_, "VmHWM:");
 }
 
 } // namespace logcatch::bench

@@ -15,6 +15,8 @@ struct child_usage {
   int exit_code = -1;      ///< 128+N when killed by signal N
   double user_seconds = 0;
   double system_seconds = 0;
+  /// wait4's ru_maxrss: not the child's own peak when it is smaller than
+  /// the driver (the forked copy of the driver counts); use peak_rss_kib().
   long max_rss_kib = 0;
   double cpu_seconds() const { return user_seconds + system_seconds; }
 };
@@ -39,6 +41,8 @@ public:
   double cpu_seconds_now() const;
   /// Resident memory now in KiB, from /proc/PID/status.
   long rss_kib_now() const;
+  /// Peak resident memory since exec in KiB (VmHWM); read it before the exit.
+  long peak_rss_kib() const;
 
 private:
   pid_t pid_ = -1;

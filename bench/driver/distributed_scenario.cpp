@@ -122,6 +122,7 @@ scenario_result run_distributed(const bench_env& env, const distributed_options&
     if (usage.exit_code != 0 && r.note.empty())
       r.note = "a collector exited " + std::to_string(usage.exit_code);
   }
+  long aggregator_peak = aggregator.peak_rss_kib();
   aggregator.signal(SIGTERM);
   auto agg = aggregator.wait();
   r.add("lines_per_s", total / wall, "lines/s");
@@ -129,7 +130,7 @@ scenario_result run_distributed(const bench_env& env, const distributed_options&
   r.add("seconds", wall, "s");
   r.add("aggregator_cpu_s", agg.cpu_seconds(), "s");
   r.add("collectors_cpu_s", collector_cpu, "s");
-  r.add("aggregator_peak_rss_mb", agg.max_rss_kib / 1024.0, "MB");
+  r.add("aggregator_peak_rss_mb", aggregator_peak / 1024.0, "MB");
   delivery_verifier v;
   sink_tail check{out, [&](std::string_view line) { v.on_line(line.data(), line.size()); }};
   check.poll();

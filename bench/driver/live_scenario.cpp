@@ -121,6 +121,7 @@ scenario_result run_live(const bench_env& env, const live_options& opts) {
     std::this_thread::sleep_for(std::chrono::milliseconds(1));
   }
   double catch_up_ms = std::chrono::duration<double, std::milli>(clock_type::now() - stopped).count();
+  peak_rss = std::max(peak_rss, collector.peak_rss_kib());
   collector.signal(SIGTERM);
   auto usage = collector.wait();
   tail.poll();
@@ -133,7 +134,7 @@ scenario_result run_live(const bench_env& env, const live_options& opts) {
   r.add("latency_p99_ms", percentile(latency_us, 0.99), "ms");
   r.add("latency_p999_ms", percentile(latency_us, 0.999), "ms");
   r.add("cpu_percent", 100.0 * cpu_during / seconds, "%");
-  r.add("peak_rss_mb", std::max(peak_rss, usage.max_rss_kib) / 1024.0, "MB");
+  r.add("peak_rss_mb", peak_rss / 1024.0, "MB");
   uint64_t rotations = 0;
   for (auto& w : writers)
     rotations += w->rotations();
