@@ -12,7 +12,6 @@
 #include "bench/driver/child.hpp"
 #include "bench/driver/scenarios.hpp"
 #include "bench/driver/sink_tail.hpp"
-#include "bench/workload/delivery_verifier.hpp"
 #include "bench/workload/numbered_writer.hpp"
 
 namespace logcatch::bench {
@@ -73,20 +72,6 @@ void warm(const std::string& path) {
   }
 }
 
-/// Exactly-once check of a sink file holding `lines` lines of stream "bulk".
-void verify(const std::string& path, uint64_t lines, scenario_result& r) {
-  delivery_verifier v;
-  sink_tail tail{path, [&](std::string_view line) {
-                   auto payload = payload_of(line);
-                   v.on_line(payload.data(), payload.size());
-                 }};
-  tail.poll();
-  auto report = v.report({{"bulk", lines}});
-  r.verified = true;
-  r.lost = report.at(0).lost;
-  r.duplicated = report.at(0).duplicated + v.malformed();
-}
-
 scenario_result run_cat(const bench_env& env, const std::string& input, uint64_t bytes) {
   scenario_result r{"bulk", "cat", {}, 0, 0, false, {}};
   auto out = env.work_dir + "/cat.out";
@@ -139,7 +124,7 @@ scenario_result run_logcatch(const bench_env& env, const std::string& input, uin
   r.add("ratio_to_cat", bytes / wall / 1e6 / cat_mb_per_s);
   if (usage.exit_code != 0)
     r.note = "logcatch exited " + std::to_string(usage.exit_code) + " (see " + dir + "/logcatch.stderr)";
-  verify(out, opts.lines, r);
+  verify_sink(out, {{"bulk", opts.lines}}, 0, r);
   fs::remove(out);
   return r;
 }

@@ -13,7 +13,6 @@
 #include "bench/driver/child.hpp"
 #include "bench/driver/scenarios.hpp"
 #include "bench/driver/sink_tail.hpp"
-#include "bench/workload/delivery_verifier.hpp"
 #include "bench/workload/numbered_writer.hpp"
 
 namespace logcatch::bench {
@@ -95,15 +94,7 @@ scenario_result run_chaos(const bench_env& env, const chaos_options& opts) {
   r.add("catch_up_ms", catch_up_ms, "ms");
   // Recovery's cost: the delivered rate over the whole run, catch-up included.
   r.add("delivered_lines_per_s", total / (seconds + catch_up_ms / 1000.0), "lines/s");
-  delivery_verifier v{opts.rotate_every}; // globs read a key's files side by side
-  sink_tail check{out, [&](std::string_view line) { v.on_line(line.data(), line.size()); }};
-  check.poll();
-  r.verified = true;
-  for (auto& s : v.report(written)) {
-    r.lost += s.lost;
-    r.duplicated += s.duplicated + s.out_of_order;
-  }
-  r.duplicated += v.malformed();
+  verify_sink(out, written, opts.rotate_every, r);
   if (usage.exit_code != 0 && r.note.empty())
     r.note = "logcatch exited " + std::to_string(usage.exit_code) + " (see " + dir + "/logcatch.stderr)";
   return r;

@@ -18,7 +18,6 @@
 #include "bench/driver/child.hpp"
 #include "bench/driver/scenarios.hpp"
 #include "bench/driver/sink_tail.hpp"
-#include "bench/workload/delivery_verifier.hpp"
 #include "bench/workload/numbered_writer.hpp"
 
 namespace logcatch::bench {
@@ -131,15 +130,7 @@ scenario_result run_distributed(const bench_env& env, const distributed_options&
   r.add("aggregator_cpu_s", agg.cpu_seconds(), "s");
   r.add("collectors_cpu_s", collector_cpu, "s");
   r.add("aggregator_peak_rss_mb", aggregator_peak / 1024.0, "MB");
-  delivery_verifier v;
-  sink_tail check{out, [&](std::string_view line) { v.on_line(line.data(), line.size()); }};
-  check.poll();
-  r.verified = true;
-  for (auto& s : v.report(written)) {
-    r.lost += s.lost;
-    r.duplicated += s.duplicated + s.out_of_order;
-  }
-  r.duplicated += v.malformed();
+  verify_sink(out, written, 0, r);
   return r;
 }
 

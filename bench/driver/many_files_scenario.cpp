@@ -12,7 +12,6 @@
 #include "bench/driver/child.hpp"
 #include "bench/driver/scenarios.hpp"
 #include "bench/driver/sink_tail.hpp"
-#include "bench/workload/delivery_verifier.hpp"
 #include "bench/workload/numbered_writer.hpp"
 
 namespace logcatch::bench {
@@ -90,18 +89,10 @@ scenario_result run_many_files(const bench_env& env, const many_files_options& o
   r.add("cpu_percent_trickle", 100.0 * busy_cpu / busy_seconds, "%");
   r.add("cpu_percent_idle", 100.0 * idle_cpu / idle_seconds, "%");
   r.add("peak_rss_mb", peak_rss / 1024.0, "MB");
-  delivery_verifier v;
-  sink_tail check{out, [&](std::string_view line) { v.on_line(line.data(), line.size()); }};
-  check.poll();
   std::map<std::string, uint64_t> per_stream;
   for (auto& w : writers)
     per_stream[w->opts().stream] = w->written();
-  r.verified = true;
-  for (auto& s : v.report(per_stream)) {
-    r.lost += s.lost;
-    r.duplicated += s.duplicated + s.out_of_order;
-  }
-  r.duplicated += v.malformed();
+  verify_sink(out, per_stream, 0, r);
   if (usage.exit_code != 0)
     r.note = "logcatch exited " + std::to_string(usage.exit_code) + " (see " + dir + "/logcatch.stderr)";
   return r;

@@ -14,7 +14,6 @@
 #include "bench/driver/child.hpp"
 #include "bench/driver/scenarios.hpp"
 #include "bench/driver/sink_tail.hpp"
-#include "bench/workload/delivery_verifier.hpp"
 #include "bench/workload/numbered_writer.hpp"
 
 namespace logcatch::bench {
@@ -97,15 +96,7 @@ scenario_result run_restart(const bench_env& env, const restart_options& opts) {
   r.add("restart_p90_ms", at(0.9), "ms");
   r.add("restart_max_ms", gaps.empty() ? 0.0 : static_cast<double>(gaps.back()), "ms");
   r.add_text("backoff", "10ms");
-  delivery_verifier v;
-  sink_tail check{out, [&](std::string_view l) { v.on_line(l.data(), l.size()); }};
-  check.poll();
-  r.verified = true;
-  for (auto& s : v.report({{"app", writer.written()}})) {
-    r.lost += s.lost;
-    r.duplicated += s.duplicated + s.out_of_order;
-  }
-  r.duplicated += v.malformed();
+  verify_sink(out, {{"app", writer.written()}}, 0, r);
   if (usage.exit_code != 0)
     r.note = "logcatch exited " + std::to_string(usage.exit_code) + " (see " + log + ")";
   return r;

@@ -4,6 +4,9 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include "bench/driver/report.hpp"
+#include "bench/workload/delivery_verifier.hpp"
+
 namespace logcatch::bench {
 
 sink_tail::sink_tail(std::string path, line_fn on_line)
@@ -51,6 +54,22 @@ uint64_t sink_tail::poll() {
       data = nl + 1;
     }
   }
+}
+
+void verify_sink(const std::string& path, const std::map<std::string, uint64_t>& written,
+                 uint64_t segment_lines, scenario_result& r) {
+  delivery_verifier v{segment_lines};
+  sink_tail check{path, [&](std::string_view line) {
+                    auto payload = payload_of(line);
+                    v.on_line(payload.data(), payload.size());
+                  }};
+  check.poll();
+  r.verified = true;
+  for (auto& s : v.report(written)) {
+    r.lost += s.lost;
+    r.duplicated += s.duplicated + s.out_of_order;
+  }
+  r.duplicated += v.malformed();
 }
 
 std::string_view payload_of(std::string_view line) {

@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <string>
 #include <string_view>
 
@@ -36,6 +37,16 @@ private:
   std::string partial_;
   std::string buffer_;
 };
+
+struct scenario_result;
+
+/// Checks the sink file at `path` line by line against `written` (stream ->
+/// lines written) and records lost and duplicated (out-of-order and
+/// malformed lines count as duplicated) in `r`. `segment_lines`: order is
+/// checked within each rotated file only (keys whose files are read side by
+/// side); 0: within the whole stream.
+void verify_sink(const std::string& path, const std::map<std::string, uint64_t>& written,
+                 uint64_t segment_lines, scenario_result& r);
 
 /// The `"line":"..."` value of a JSON sink line (lines without escapes, as the
 /// benchmark writes them), or the line itself when it is not JSON.
