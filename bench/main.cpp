@@ -7,6 +7,8 @@
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <set>
+#include <sstream>
 #include <unistd.h>
 
 #include "bench/driver/report.hpp"
@@ -57,6 +59,17 @@ int main(int argc, char** argv) {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
     return app.exit(e) == 0 ? 0 : 2;
+  }
+  {
+    std::stringstream names(scenarios);
+    std::string name;
+    const std::set<std::string> known{"bulk", "live", "many-files", "chaos", "distributed", "restart"};
+    while (std::getline(names, name, ','))
+      if (known.count(name) == 0) {
+        std::cerr << "logcatch-bench: --scenarios: unknown scenario '" << name
+                  << "' (bulk, live, many-files, chaos, distributed, restart)\n";
+        return 2;
+      }
   }
   if (!fs::exists(logcatch)) {
     std::cerr << "logcatch-bench: " << logcatch << ": not found (build it, or give --logcatch)\n";
