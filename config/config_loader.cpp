@@ -217,10 +217,7 @@ public:
         agg.host = address->host;
         agg.port = address->port;
       } else if (e.key == "auth_token" || e.key == "auth_token_file") {
-        if (token != nullptr)
-          fail(e.key_node, e.key + ": the token is already set by '" + token->key + "'; keep one");
-        token = &e;
-        agg.auth_token = token_of(e);
+        agg.auth_token = token_of(e, token);
       } else if (e.key == "sink") {
         read_sink(e);
         if (config_.sink.type == sink_type::remote)
@@ -597,10 +594,7 @@ private:
             wrong_type(e, "a node name (1-128 characters, no spaces or '/')");
           sink.node = e.value.Scalar();
         } else if (e.key == "auth_token" || e.key == "auth_token_file") {
-          if (token != nullptr)
-            fail(e.key_node, e.key + ": the token is already set by '" + token->key + "'; keep one");
-          token = &e;
-          sink.auth_token = token_of(e);
+          sink.auth_token = token_of(e, token);
         } else if (e.key == "max_inflight_bytes") {
           sink.max_inflight_bytes = size_of(e);
           if (sink.max_inflight_bytes < std::size_t{1024} * 1024)
@@ -625,26 +619,22 @@ private:
     }
   }
 
-  /// auth_token (the secret itself) or auth_token_file (its first line).
-  std::string token_of(const entry& e) const {
+  /// auth_token (the secret itself) or auth_token_file (its first line);
+  /// `seen` is the one of the two already read in this section, if any.
+  std::string token_of(const entry& e, const entry*& seen) const {
+    if (seen != nullptr)
+      fail(e.key_node, e.key + ": the token is already set by '" + seen->key + "'; keep one");
+    seen = &e;
     if (e.key == "auth_token") {
       if (!e.value.IsScalar() || e.value.Scalar().empty())
         wrong_type(e, "a non-empty secret");
       return e.value.Scalar();
     }
-    std::string file = path_of(e, path_kind::file);
-    std::string text;
     try {
-      text = file_text(file);
+      return read_token_file(path_of(e, path_kind::file));
     } catch (const config_error& err) {
       fail(e.value, "auth_token_file: " + std::string(err.what()));
     }
-    std::string token = text.substr(0, text.find('\n'));
-    if (!token.empty() && token.back() == '\r')
-      token.pop_back();
-    if (token.empty())
-      fail(e.value, "auth_token_file: " + file + ": its first line is empty");
-    return token;
   }
 
   /// tls: {certificate, key, cafile}: all three or none.
@@ -772,6 +762,16 @@ aggregator_config load_aggregator_config_text(const std::string& yaml,
 collector_config load_config_text(const std::string& yaml, const std::string& source_name,
                                   const std::string& base_dir) {
   return loader(source_name, source_name, absolute_dir(base_dir)).load(yaml);
+}
+
+std::string read_token_file(const std::string& path) {
+  std::string text = file_text(path);
+  std::string token = text.substr(0, text.find('\n'));
+  if (!token.empty() && token.back() == '\r')
+    token.pop_back();
+  if (token.empty())
+    throw config_error(path, 0, 0, "its first line is empty");
+  return token;
 }
 
 std::string summarize(const collector_config& config) {

@@ -47,6 +47,11 @@ aggregator_config load_aggregator_config_text(const std::string& yaml,
                                               const std::string& source_name,
                                               const std::string& base_dir);
 
+/// A shared secret from the first line of `path` (auth_token_file, or
+/// --auth-token-file). Throws config_error "PATH: cause" when it cannot be
+/// read or that line is empty.
+std::string read_token_file(const std::string& path);
+
 /// One line for `logcatch check`, e.g. "/etc/logcatch/config.yaml: ok: 3 keys
 /// (logdir1, logdir2, logdir3), sink stdout/plain, max_restarts 10 in 60s".
 std::string summarize(const collector_config& config);

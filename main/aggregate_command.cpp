@@ -59,11 +59,9 @@ int aggregate_command(const aggregate_flags& flags) {
     cfg.auth_token = flags.auth_token;
   if (!flags.auth_token_file.empty()) {
     try { // the same rules as auth_token_file in a config
-      auto text = load_aggregator_config_text("auth_token_file: '" + flags.auth_token_file + "'",
-                                              "--auth-token-file", ".");
-      cfg.auth_token = text.auth_token;
+      cfg.auth_token = read_token_file(flags.auth_token_file);
     } catch (const config_error& e) {
-      return usage_error(e.cause());
+      return usage_error(std::string("--auth-token-file: ") + e.what());
     }
   }
   if (!configure_self_log(cfg.log, cfg.source_file))

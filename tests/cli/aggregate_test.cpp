@@ -175,3 +175,15 @@ TEST_CASE("garbage bytes and a half-open connection do not stop the aggregator s
   CHECK(agg->wait() == 0);
   CHECK(contains(read_file(dir / "out.json"), "\"node\":\"web-2\""));
 }
+
+TEST_CASE("aggregate --auth-token-file takes the first line, and a bad file is a usage error naming it") {
+  temp_dir dir;
+  auto missing = dir / "it's gone";
+  auto r = run_logcatch({"aggregate", "--auth-token-file", missing}, dir);
+  CHECK(r.code == 2);
+  CHECK(contains(r.err, "--auth-token-file: " + missing + ": cannot open: No such file or directory"));
+  write_file(dir / "empty", "\nsecond line\n", false);
+  r = run_logcatch({"aggregate", "--auth-token-file", dir / "empty"}, dir);
+  CHECK(r.code == 2);
+  CHECK(contains(r.err, dir / "empty" + ": its first line is empty"));
+}
