@@ -301,11 +301,8 @@ void file_follower::queue_rotated_after(const struct timespec& finished_mtime) {
 
 std::optional<uint64_t> file_follower::delivered_offset(int fd, const path_status& st) const {
   for (auto& known : opts_.delivered) {
-    if (known.file.device != st.id.device || known.file.inode != st.id.inode)
-      continue;
-    auto hash = known.file.prefix_len == 0 ? std::optional<uint64_t>(0)
-                                           : prefix_hash_of(fd, known.file.prefix_len);
-    if (hash && *hash == known.file.prefix_hash && known.offset <= st.size)
+    if (known.file.device == st.id.device && known.file.inode == st.id.inode &&
+        known.offset <= st.size && starts_like(fd, known.file))
       return known.offset;
   }
   return std::nullopt;
@@ -360,18 +357,12 @@ bool file_follower::open_resumed(const resume_position& at) {
   // reused inode is not mistaken for the file; then by content: a file that
   // starts with the same bytes and holds at least the delivered offset (a
   // copy, e.g. made by copytruncate while we were down).
-  auto content_matches = [&](int fd) {
-    if (at.file.prefix_len == 0)
-      return true;
-    auto hash = prefix_hash_of(fd, at.file.prefix_len);
-    return hash && *hash == at.file.prefix_hash;
-  };
   auto try_open = [&](const std::string& candidate, bool by_inode) -> bool {
     int fd = ::open(candidate.c_str(), O_RDONLY | O_CLOEXEC);
     if (fd < 0)
       return false;
     auto st = stat_fd(fd);
-    if ((by_inode && st.id != at.file) || !content_matches(fd)) {
+    if ((by_inode && st.id != at.file) || !starts_like(fd, at.file)) {
       ::close(fd);
       return false;
     }

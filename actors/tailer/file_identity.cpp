@@ -27,6 +27,13 @@ uint64_t hash_bytes(const char* data, std::size_t n) {
   return h;
 }
 
+bool starts_like(int fd, const file_identity& id) {
+  if (id.prefix_len == 0)
+    return true;
+  auto hash = prefix_hash_of(fd, id.prefix_len);
+  return hash && *hash == id.prefix_hash;
+}
+
 std::optional<uint64_t> prefix_hash_of(int fd, uint32_t len) {
   std::vector<char> buf(len);
   std::size_t done = 0;

@@ -40,6 +40,10 @@ uint64_t hash_bytes(const char* data, std::size_t n);
 /// Hash of the first `len` bytes of an open file, or nothing if it has fewer.
 std::optional<uint64_t> prefix_hash_of(int fd, uint32_t len);
 
+/// The open file still starts with the bytes `id` hashed (trivially true
+/// when it hashed none): not a reused inode or a rewritten file.
+bool starts_like(int fd, const file_identity& id);
+
 /// What stat() says about a path.
 struct path_status {
   bool exists = false;

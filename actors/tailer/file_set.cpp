@@ -285,10 +285,9 @@ std::optional<uint64_t> file_set::known_offset(int fd, const file_identity& id) 
     if (!same_inode && !full)
       continue;
     // Same inode: its first bytes must still be those read (inode reuse,
-    // rewrite). Other inode: a full fingerprint match is the same content.
-    auto hash = k.file.prefix_len == 0 ? std::optional<uint64_t>(k.file.prefix_hash)
-                                       : prefix_hash_of(fd, k.file.prefix_len);
-    if (k.file.prefix_len == 0 ? same_inode : (hash && *hash == k.file.prefix_hash))
+    // rewrite). Other inode: a full fingerprint match is the same content
+    // (a position without a fingerprint is never full: inode only).
+    if (starts_like(fd, k.file))
       return k.offset;
   }
   return std::nullopt;
