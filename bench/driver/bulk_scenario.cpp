@@ -24,44 +24,23 @@ std::string make_dir(const std::string& dir) {
   return dir;
 }
 
+uint64_t write_numbered_file(const std::string& path, const std::string& stream, uint64_t lines,
+                             std::size_t min_length, std::size_t max_length) {
+  fs::remove(path);
+  numbered_writer::options o;
+  o.path = path;
+  o.stream = stream;
+  o.min_length = min_length;
+  o.max_length = max_length;
+  numbered_writer writer{o};
+  writer.write_lines(lines);
+  return fs::file_size(path);
+}
+
 namespace {
 
 double seconds_since(clock_type::time_point start) {
   return std::chrono::duration<double>(clock_type::now() - start).count();
-}
-
-/// Writes `lines` numbered lines ("bulk SEQ padding") in 4 MiB writes.
-uint64_t write_bulk_file(const std::string& path, const bulk_options& opts) {
-  numbered_writer::options o;
-  o.path = path;
-  o.stream = "bulk";
-  o.min_length = opts.min_length;
-  o.max_length = opts.max_length;
-  numbered_writer lines{o};
-  int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-  if (fd < 0)
-    throw std::runtime_error(path + ": cannot create");
-  std::string buffer;
-  uint64_t total = 0;
-  auto flush = [&] {
-    std::size_t done = 0;
-    while (done < buffer.size()) {
-      auto n = ::write(fd, buffer.data() + done, buffer.size() - done);
-      if (n <= 0)
-        throw std::runtime_error(path + ": write failed");
-      done += static_cast<std::size_t>(n);
-    }
-    total += buffer.size();
-    buffer.clear();
-  };
-  for (uint64_t seq = 0; seq < opts.lines; ++seq) {
-    lines.append_line(seq, 0, buffer);
-    if (buffer.size() >= (4u << 20))
-      flush();
-  }
-  flush();
-  ::close(fd);
-  return total;
 }
 
 /// Reads the file once so every run starts from the page cache.
@@ -135,7 +114,7 @@ std::vector<scenario_result> run_bulk(const bench_env& env, const bulk_options& 
   std::vector<scenario_result> results;
   auto input = make_dir(env.work_dir + "/bulk") + "/input.log";
   env.progress("bulk: writing " + std::to_string(opts.lines) + " lines");
-  auto bytes = write_bulk_file(input, opts);
+  auto bytes = write_numbered_file(input, "bulk", opts.lines, opts.min_length, opts.max_length);
   warm(input);
   env.progress("bulk: cat");
   results.push_back(run_cat(env, input, bytes));

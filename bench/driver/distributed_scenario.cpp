@@ -2,22 +2,20 @@
 // over 127.0.0.1 (CAF's network layer) to one aggregator; lines/s at the
 // aggregator's sink.
 
-#include <arpa/inet.h>
 #include <chrono>
 #include <csignal>
 #include <fcntl.h>
 #include <filesystem>
 #include <fstream>
 #include <memory>
-#include <netinet/in.h>
 #include <stdexcept>
-#include <sys/socket.h>
 #include <thread>
 #include <unistd.h>
 
 #include "bench/driver/child.hpp"
 #include "bench/driver/scenarios.hpp"
 #include "bench/driver/sink_tail.hpp"
+#include "bench/workload/loopback_port.hpp"
 #include "bench/workload/numbered_writer.hpp"
 
 namespace logcatch::bench {
@@ -26,41 +24,6 @@ namespace fs = std::filesystem;
 using clock_type = std::chrono::steady_clock;
 
 namespace {
-
-uint16_t free_port() {
-  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
-  socklen_t len = sizeof addr;
-  ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
-  ::close(fd);
-  return ntohs(addr.sin_port);
-}
-
-uint64_t write_numbered(const std::string& path, const std::string& stream, uint64_t lines) {
-  numbered_writer::options o;
-  o.path = path;
-  o.stream = stream;
-  o.min_length = 20;
-  o.max_length = 190;
-  numbered_writer w{o};
-  std::ofstream out(path, std::ios::binary | std::ios::trunc);
-  std::string buffer;
-  uint64_t bytes = 0;
-  for (uint64_t seq = 0; seq < lines; ++seq) {
-    w.append_line(seq, 0, buffer);
-    if (buffer.size() >= (4u << 20)) {
-      out << buffer;
-      bytes += buffer.size();
-      buffer.clear();
-    }
-  }
-  out << buffer;
-  bytes += buffer.size();
-  return bytes;
-}
 
 std::string read_all(const std::string& path) {
   std::ifstream in(path);
@@ -75,7 +38,7 @@ scenario_result run_distributed(const bench_env& env, const distributed_options&
   fs::remove_all(dir);
   make_dir(dir);
   auto out = dir + "/out.log";
-  auto port = std::to_string(free_port());
+  auto port = std::to_string(free_loopback_port());
   child aggregator{{env.logcatch, "aggregate", "--listen", "127.0.0.1:" + port, "--sink-path", out,
                     "--auth-token", "bench-token"},
                    {}, dir + "/aggregator.stderr"};
@@ -91,7 +54,7 @@ scenario_result run_distributed(const bench_env& env, const distributed_options&
   for (int k = 0; k < opts.collectors; ++k) {
     auto name = "node" + std::to_string(k);
     auto node_dir = make_dir(dir + "/" + name);
-    bytes += write_numbered(node_dir + "/app.log", name, opts.lines_per_collector);
+    bytes += write_numbered_file(node_dir + "/app.log", name, opts.lines_per_collector, 20, 190);
     written[name] = opts.lines_per_collector;
     auto config = node_dir + "/config.yaml";
     std::ofstream(config) << "logs:\n  app: " << node_dir << "/app.log\n"

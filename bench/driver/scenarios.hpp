@@ -87,6 +87,11 @@ struct restart_options {
 /// reading, from logcatch's own log; exactly-once through it all.
 scenario_result run_restart(const bench_env& env, const restart_options& opts);
 
+/// Writes `path` anew with `lines` numbered lines of stream `stream` (as
+/// numbered_writer makes them, lengths between the two bounds); returns its size.
+uint64_t write_numbered_file(const std::string& path, const std::string& stream, uint64_t lines,
+                             std::size_t min_length, std::size_t max_length);
+
 /// Creates `dir` (and parents); returns it.
 std::string make_dir(const std::string& dir);
 

@@ -10,6 +10,7 @@
 #include "bench/workload/delivery_verifier.hpp"
 #include "bench/workload/numbered_writer.hpp"
 #include "process_support.hpp"
+#include "verify_support.hpp"
 
 using namespace logcatch;
 using namespace logcatch::test;
@@ -75,14 +76,7 @@ void kill_loop(const std::string& logs_section, uint64_t rotate_every, bool orde
   delivery_verifier v{order_per_file ? rotate_every : 0};
   v.on_text(read_file(dir / "out.log"));
   INFO(last.err());
-  for (auto& r : v.report(written)) {
-    INFO(r.stream << ": written " << r.written << ", unique " << r.unique << ", lost " << r.lost
-                  << ", duplicated " << r.duplicated << ", out of order " << r.out_of_order);
-    CHECK(r.lost == 0);
-    CHECK(r.duplicated == 0);
-    CHECK(r.out_of_order == 0);
-  }
-  CHECK(v.malformed() == 0);
+  require_clean(v, written);
   CHECK(writers[0]->rotations() >= 1);
   CHECK(writers[1]->rotations() >= 1);
 }

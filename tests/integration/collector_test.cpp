@@ -6,27 +6,11 @@
 
 #include "bench/workload/numbered_writer.hpp"
 #include "integration/collector_harness.hpp"
+#include "verify_support.hpp"
 
 using namespace logcatch;
 using namespace logcatch::test;
 using namespace std::chrono_literals;
-
-namespace {
-
-void require_clean(const delivery_verifier& v, const std::map<std::string, uint64_t>& written) {
-  auto reports = v.report(written);
-  for (auto& r : reports) {
-    INFO("stream " << r.stream << ": written " << r.written << ", unique " << r.unique
-                   << ", lost " << r.lost << ", duplicated " << r.duplicated
-                   << ", out of order " << r.out_of_order);
-    CHECK(r.lost == 0);
-    CHECK(r.duplicated == 0);
-    CHECK(r.out_of_order == 0);
-  }
-  CHECK(v.malformed() == 0);
-}
-
-} // namespace
 
 TEST_CASE("every line arrives exactly once and in order while files rotate and tailers crash") {
   temp_dir dir;
