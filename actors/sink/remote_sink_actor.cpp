@@ -45,9 +45,9 @@ void answer_drains(self_ptr self) {
   st.drains.clear();
 }
 
-/// Back to down: nothing sent on the lost connection counts as sent, replies
-/// still coming from it are stale, and a reconnect is scheduled.
-void lose_link(self_ptr self, const std::string& problem) {
+/// Forgets the current connection: nothing sent on it counts as sent any
+/// more, and replies still coming from it are stale. Returns its number.
+uint64_t drop_connection(self_ptr self) {
   auto& st = self->state;
   if (st.aggregator)
     self->demonitor(st.aggregator);
@@ -56,19 +56,31 @@ void lose_link(self_ptr self, const std::string& problem) {
   st.unacked.rewind();
   for (auto& sync : st.syncs)
     sync.sent_on = 0;
-  auto stale = ++st.connection;
+  return ++st.connection;
+}
+
+/// A stop does not wait for an aggregator that is away: what it has not
+/// acknowledged is read again from its positions at the next start.
+void warn_stopping_while_away(self_ptr self) {
+  auto& st = self->state;
+  if (!st.unacked.empty())
+    log_warn(st.name, "stopping while the aggregator at " + address(st) + " is unreachable: " +
+                        waiting(st) + "; they stay in the log files and are sent after the next start");
+}
+
+/// Back to down, and a reconnect is scheduled.
+void lose_link(self_ptr self, const std::string& problem) {
+  auto& st = self->state;
+  auto stale = drop_connection(self);
   if (problem != st.last_problem)
     log_warn(st.name, "aggregator at " + address(st) + ": " + problem +
                         (st.unacked.empty() ? "" : "; " + waiting(st)) + "; reconnecting (backoff up to " + std::to_string(backoff_max.count()) +
                         " ms)");
   st.last_problem = problem;
-  // A stop does not wait for an aggregator that is away: what it has not
-  // acknowledged is read again from its positions at the next start.
+  if (!st.drains.empty())
+    warn_stopping_while_away(self);
   for (auto& promise : st.drains)
     promise.deliver(caf::ok_atom::value);
-  if (!st.drains.empty() && !st.unacked.empty())
-    log_warn(st.name, "stopping while the aggregator is unreachable: " + waiting(st) +
-                        "; they stay in the log files and are sent after the next start");
   st.drains.clear();
   self->delayed_send(self, st.backoff, retry_atom::value, stale);
   st.backoff = std::min(st.backoff * 2, backoff_max);
@@ -237,9 +249,7 @@ caf::behavior remote_sink_actor(self_ptr self, sink_config cfg, caf::io::middlem
       if (st.unacked.empty()) {
         promise.deliver(caf::ok_atom::value);
       } else if (st.link != phase::up) {
-        log_warn(st.name, "stopping while the aggregator at " + address(st) +
-                            " is unreachable: " + waiting(st) +
-                            "; they stay in the log files and are sent after the next start");
+        warn_stopping_while_away(self);
         promise.deliver(caf::ok_atom::value);
       } else {
         st.drains.push_back(promise);
@@ -267,12 +277,7 @@ caf::behavior remote_sink_actor(self_ptr self, sink_config cfg, caf::io::middlem
         return;
       log_info(st.name, "now sending to the aggregator at " + address(st) + " as node '" +
                           st.cfg.node + "'");
-      if (st.aggregator)
-        self->demonitor(st.aggregator);
-      st.aggregator = nullptr;
-      st.unacked.rewind();
-      for (auto& sync : st.syncs)
-        sync.sent_on = 0;
+      drop_connection(self);
       st.backoff = backoff_initial;
       st.last_problem.clear();
       connect(self);
