@@ -2,12 +2,9 @@
 
 #include <chrono>
 #include <csignal>
-#include <fcntl.h>
 #include <filesystem>
 #include <fstream>
-#include <stdexcept>
 #include <thread>
-#include <unistd.h>
 
 #include "bench/driver/child.hpp"
 #include "bench/driver/scenarios.hpp"

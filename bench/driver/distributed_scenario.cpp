@@ -4,19 +4,16 @@
 
 #include <chrono>
 #include <csignal>
-#include <fcntl.h>
 #include <filesystem>
 #include <fstream>
 #include <memory>
 #include <stdexcept>
 #include <thread>
-#include <unistd.h>
 
 #include "bench/driver/child.hpp"
 #include "bench/driver/scenarios.hpp"
 #include "bench/driver/sink_tail.hpp"
 #include "bench/workload/loopback_port.hpp"
-#include "bench/workload/numbered_writer.hpp"
 
 namespace logcatch::bench {
 
