@@ -6,7 +6,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-packages=(g++ make cmake libcaf-dev libyaml-cpp-dev catch2 libcli11-dev)
+packages=(g++ make cmake pkg-config libcaf-dev libyaml-cpp-dev catch2 libcli11-dev
+          libspdlog-dev libcpp-httplib-dev help2man)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
