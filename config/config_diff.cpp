@@ -76,7 +76,7 @@ config_diff diff_configs(const collector_config& current, const collector_config
       diff.removed.push_back(log.key);
   diff.sink_changed = !same_sink(current.sink, next.sink);
   diff.supervision_changed = !same_supervision(current.supervision, next.supervision);
-  diff.log_changed = current.log.dir != next.log.dir || current.log.level != next.log.level;
+  diff.log_changed = !(current.log == next.log);
   diff.state_dir_changed = current.state_dir != next.state_dir;
   return diff;
 }

@@ -81,6 +81,11 @@ bool contains(const std::string& text, std::string_view part) {
   return text.find(part) != std::string::npos;
 }
 
+/// A glob, as the tailer tells them apart (file_set's is_glob).
+bool has_wildcards(const std::string& path) {
+  return path.find_first_of("*?[") != std::string::npos;
+}
+
 /// Edit distance counting a swap of neighbours as one edit, so "lgos" is
 /// one typo away from "logs".
 std::size_t edit_distance(std::string_view a, std::string_view b) {
@@ -191,6 +196,7 @@ public:
       fail(first_logs_section != nullptr ? first_logs_section->key_node : doc,
            "no logs to collect: add a 'logs' section");
     check_paths_are_distinct();
+    check_own_log_not_followed();
     if (config_.state_dir.empty())
       config_.state_dir = base_dir_.string(); // next to the config
     return std::move(config_);
@@ -691,7 +697,8 @@ private:
     }
   }
 
-  /// `log` and the seed's `catsyslog` both set the collector's own log.
+  /// `log` and the seed's `catsyslog` both set the collector's own log. The
+  /// seed's logpath is a folder (its example: ".../logcatchsys/logdata"), as log.dir.
   void read_self_log(const entry& section) {
     if (self_log_section_ != nullptr)
       fail(section.key_node, section.key + ": the collector's own log is already set by '" +
@@ -703,14 +710,71 @@ private:
     std::string level_key = seed ? "loglevel" : "level";
     std::string dir_key = seed ? "logpath" : "dir";
     const auto& map = map_of(section, "a map");
-    for (const auto& e : entries_of(map, "in " + section.key, {level_key, dir_key})) {
+    key_list log_keys = {"level", "path", "dir", "format"};
+    key_list seed_keys = {"loglevel", "logpath"};
+    const entry* file = nullptr; // the path or dir entry
+    for (const auto& e : entries_of(map, "in " + section.key, seed ? seed_keys : log_keys)) {
       if (e.key == level_key) {
         key_list levels = {"debug", "info", "warn", "error"};
         config_.log.level = std::string(levels.begin()[choice_of(e, levels)]);
+      } else if (e.key == "format") {
+        config_.log.format =
+          choice_of(e, {"text", "json"}) == 0 ? self_log_format::text : self_log_format::json;
       } else {
-        config_.log.dir = path_of(e, path_kind::folder);
+        if (file != nullptr)
+          fail(e.key_node, e.key + ": the collector's own log file is already set by '" +
+                             file->key + "' (line " +
+                             std::to_string(file->key_node.Mark().line + 1) + "); keep one");
+        file = &e;
+        config_.log.path = e.key == dir_key
+                             ? (fs::path(path_of(e, path_kind::folder)) / "logcatch.log").string()
+                             : path_of(e, path_kind::file);
+        own_log_setting_ = section.key + "." + e.key + ", line " +
+                           std::to_string(e.key_node.Mark().line + 1);
       }
     }
+  }
+
+  /// A key that follows the collector's own log would collect every line
+  /// logcatch writes about collecting, and write more about those: a loop
+  /// without end. Compared as written and with symbolic links resolved.
+  void check_own_log_not_followed() const {
+    const std::string& own = config_.log.path;
+    if (own.empty())
+      return;
+    std::string own_resolved = resolved(own);
+    for (const auto& log : config_.logs) {
+      log_config log_resolved = log;
+      log_resolved.path = resolved(log.path);
+      if (!would_follow(log, own) && !would_follow(log_resolved, own_resolved))
+        continue;
+      bool glob = has_wildcards(log.path);
+      throw config_error(source_name_, log.line, log.column,
+                         "key '" + log.key + "' follows " + log.path + ", which " +
+                           (glob ? "matches" : "is") + " the collector's own log " + own +
+                           " (" + own_log_setting_ +
+                           "): logcatch would collect what it logs about collecting, "
+                           "without end; move the own log" +
+                           (glob ? " or add it to the key's exclude" : ""));
+    }
+  }
+
+  /// `path` with symbolic links resolved in the part before its first
+  /// wildcard (the rest is a pattern); lexical where that part does not exist.
+  static std::string resolved(const std::string& path) {
+    fs::path literal;
+    fs::path pattern;
+    for (const auto& part : fs::path(path)) {
+      if (pattern.empty() && !has_wildcards(part.string()))
+        literal /= part;
+      else
+        pattern /= part;
+    }
+    std::error_code ec;
+    fs::path real = fs::weakly_canonical(literal, ec);
+    if (ec)
+      return path;
+    return (pattern.empty() ? real : real / pattern).lexically_normal().string();
   }
 
   YAML::Mark sink_path_mark_;
@@ -719,6 +783,7 @@ private:
   collector_config config_;
   std::map<std::string, int> key_lines_; // log key -> line of its first declaration
   const entry* self_log_section_ = nullptr;
+  std::string own_log_setting_; // where the own log file is set: "log.path, line 7"
 };
 
 fs::path absolute_dir(const std::string& dir) {
@@ -762,6 +827,22 @@ aggregator_config load_aggregator_config_text(const std::string& yaml,
 collector_config load_config_text(const std::string& yaml, const std::string& source_name,
                                   const std::string& base_dir) {
   return loader(source_name, source_name, absolute_dir(base_dir)).load(yaml);
+}
+
+bool would_follow(const log_config& log, const std::string& file) {
+  if (!has_wildcards(log.path))
+    return log.path == file; // exclude applies to glob keys only, as in file_set
+  // glob(3) without flags: wildcards stop at '/' and match no leading '.'.
+  if (::fnmatch(log.path.c_str(), file.c_str(), FNM_PATHNAME | FNM_PERIOD) != 0)
+    return false;
+  auto name = fs::path(file).filename().string();
+  for (const auto& pattern : log.exclude) {
+    bool on_path = pattern.find('/') != std::string::npos;
+    if (::fnmatch(pattern.c_str(), on_path ? file.c_str() : name.c_str(),
+                  on_path ? FNM_PATHNAME : 0) == 0)
+      return false;
+  }
+  return true;
 }
 
 std::string read_token_file(const std::string& path) {

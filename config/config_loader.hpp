@@ -52,6 +52,13 @@ aggregator_config load_aggregator_config_text(const std::string& yaml,
 /// read or that line is empty.
 std::string read_token_file(const std::string& path);
 
+/// True if a tailer for `log` would read `file` (absolute, lexically
+/// normal): its path itself, or for a glob a match by glob(3)'s rules
+/// (wildcards stop at '/' and skip a leading '.') that log.exclude does not
+/// exclude, as file_set matches. The loader refuses a key that would follow
+/// the collector's own log.
+bool would_follow(const log_config& log, const std::string& file);
+
 /// One line for `logcatch check`, e.g. "/etc/logcatch/config.yaml: ok: 3 keys
 /// (logdir1, logdir2, logdir3), sink stdout/plain, max_restarts 10 in 60s".
 std::string summarize(const collector_config& config);

@@ -97,10 +97,23 @@ struct supervision_config {
   millis reset_after{10000};
 };
 
-/// The collector's own log (seed: catsyslog.logpath / loglevel).
+/// How the collector's own log writes each event.
+enum class self_log_format {
+  text, ///< "2026-11-25T00:24:01.123Z INFO who: text"
+  json  ///< {"time":"...","level":"info","who":"...","msg":"..."}
+};
+
+/// The collector's own log (seed: catsyslog.logpath / loglevel). Always to
+/// stderr; also appended to `path` when set.
 struct self_log_config {
-  std::string dir;           ///< folder for logcatch.log; empty = stderr only
+  /// Absolute file (log.path, or DIR/logcatch.log for log.dir and the seed's
+  /// catsyslog.logpath); empty = stderr only.
+  std::string path;
   std::string level = "info"; ///< debug | info | warn | error
+  self_log_format format = self_log_format::text;
+  bool operator==(const self_log_config& o) const {
+    return path == o.path && level == o.level && format == o.format;
+  }
 };
 
 struct collector_config {

@@ -18,7 +18,7 @@ bool configure_self_log(const self_log_config& log, const std::string& source_fi
     return false;
   }
   try {
-    self_log::configure(level, log.dir);
+    self_log::configure(log);
   } catch (const std::exception& e) {
     std::cerr << e.what() << "\n";
     return false;

@@ -54,12 +54,11 @@ void apply(self_ptr self, collector_config next) {
   if (diff.supervision_changed)
     self->send(st.root, supervision_atom::value, next.supervision);
   if (diff.log_changed) {
-    log_level level = log_level::info;
-    self_log::parse_level(next.log.level, level);
     try {
-      self_log::configure(level, next.log.dir);
+      self_log::configure(next.log);
     } catch (const std::exception& e) {
       log_error(st.name, std::string("own log not changed: ") + e.what());
+      next.log = st.current.log; // still running as before: a later reload tries again
     }
   }
   ++st.applied;

@@ -177,7 +177,8 @@ TEST_CASE("Sink, supervision and the collector's own log default when absent", "
   CHECK(config.supervision.backoff_initial == 10ms);
   CHECK(config.supervision.backoff_max == 5s);
   CHECK(config.supervision.reset_after == 10s);
-  CHECK(config.log.dir.empty());
+  CHECK(config.log.path.empty());
+  CHECK(config.log.format == self_log_format::text);
   CHECK(config.log.level == "info");
 }
 
@@ -194,7 +195,7 @@ TEST_CASE("Relative paths resolve against the base folder and are normalized lex
   CHECK(config.logs[1].path == "/cfg/b/b.log");
   CHECK(config.logs[2].path == "/var/log/c.log");
   CHECK(config.sink.path == "/cfg/out/collected.log");
-  CHECK(config.log.dir == "/selflog");
+  CHECK(config.log.path == "/selflog/logcatch.log");
 }
 
 TEST_CASE("A relative base folder is made absolute", "[config]") {
@@ -233,7 +234,7 @@ TEST_CASE("The seed's collectlogs shape takes each key from logtopic", "[config]
 TEST_CASE("The seed's catsyslog sets the collector's own log folder and level", "[config]") {
   auto config = load("configpath: {a: /x.log}\n"
                      "catsyslog: { logpath: \"/data/logcatch\", loglevel: \"debug\" }\n");
-  CHECK(config.log.dir == "/data/logcatch");
+  CHECK(config.log.path == "/data/logcatch/logcatch.log");
   CHECK(config.log.level == "debug");
 }
 
@@ -243,7 +244,7 @@ TEST_CASE("The log section sets the collector's own log level and folder", "[con
                      "  level: warn\n"
                      "  dir: /var/log/logcatch/\n");
   CHECK(config.log.level == "warn");
-  CHECK(config.log.dir == "/var/log/logcatch");
+  CHECK(config.log.path == "/var/log/logcatch/logcatch.log");
 }
 
 TEST_CASE("logs, configpath and collectlogs combine in declaration order", "[config]") {
