@@ -37,4 +37,14 @@ int aggregate_command(const aggregate_flags& flags);
 /// `logcatch demo`: the seed scenario, live, with an exactly-once summary.
 int demo_command(int seconds, bool keep_files);
 
+/// `logcatch top` flags.
+struct top_flags {
+  std::string metrics;         ///< HOST:PORT of a collector's /metrics endpoint
+  std::string interval = "1s"; ///< between scrapes (a duration: 500ms, 2s)
+  bool once = false;           ///< one plain snapshot even on a terminal
+};
+
+/// `logcatch top`: a live per-key table of a collector's metrics.
+int top_command(const top_flags& flags);
+
 } // namespace logcatch

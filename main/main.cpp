@@ -44,6 +44,13 @@ int main(int argc, char** argv) {
     ->check(CLI::Range(1, 86400));
   demo->add_flag("--keep", demo_keep, "Keep the temporary folder with the demo's logs");
 
+  logcatch::top_flags top_flags;
+  auto* top = app.add_subcommand(
+    "top", "Show a collector's per-key rates, lag, restarts and errors from its /metrics, refreshing");
+  top->add_option("--metrics", top_flags.metrics, "HOST:PORT of the collector's metrics endpoint")->required();
+  top->add_option("--interval", top_flags.interval, "Time between scrapes, e.g. 500ms or 2s (default 1s)");
+  top->add_flag("--once", top_flags.once, "Print one plain snapshot and exit, even on a terminal");
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -58,5 +65,7 @@ int main(int argc, char** argv) {
     return logcatch::demo_command(demo_seconds, demo_keep);
   if (*aggregate)
     return logcatch::aggregate_command(agg);
+  if (*top)
+    return logcatch::top_command(top_flags);
   return 2;
 }
