@@ -10,6 +10,7 @@
 #include <thread>
 
 #include "bench/driver/child.hpp"
+#include "bench/driver/peer.hpp"
 #include "bench/driver/scenarios.hpp"
 #include "bench/driver/sink_tail.hpp"
 #include "bench/workload/delivery_verifier.hpp"
@@ -45,13 +46,22 @@ double percentile(std::vector<uint32_t>& samples, double p) {
 
 scenario_result run_live(const bench_env& env, const live_options& opts) {
   scenario_result r{"live", opts.variant, {}, 0, 0, false, {}};
-  auto dir = env.work_dir + "/live-" + std::to_string(opts.files) + "-" +
+  r.collector = opts.compare != nullptr ? opts.compare->name : "logcatch";
+  auto dir = env.work_dir + "/live-" + r.collector + "-" + std::to_string(opts.files) + "-" +
              std::to_string(static_cast<long>(opts.lines_per_second));
   fs::remove_all(dir);
   make_dir(dir);
   auto out = dir + "/out.log";
   auto config = dir + "/config.yaml";
-  {
+  std::vector<std::string> argv{env.logcatch, "run", "--config", config};
+  if (opts.compare != nullptr) {
+    // A peer follows each file by its name, through renames, as its
+    // documentation recommends.
+    std::vector<std::string> inputs;
+    for (int i = 0; i < opts.files; ++i)
+      inputs.push_back(dir + "/live" + std::to_string(i) + ".log");
+    argv = peer_command(*opts.compare, dir, inputs, out);
+  } else {
     // Globs that also match the rotated names: the robust setup for files
     // rotated faster than one can blink (see README, Rotation with globs).
     std::ofstream c(config);
@@ -83,7 +93,7 @@ scenario_result run_live(const bench_env& env, const live_options& opts) {
                      latency_us.push_back(static_cast<uint32_t>(
                        std::min<uint64_t>((now_ns - stamp) / 1000, UINT32_MAX)));
                  }};
-  child collector{{env.logcatch, "run", "--config", config}, {}, dir + "/logcatch.stderr"};
+  child collector{argv, {}, dir + "/" + r.collector + ".stderr"};
   std::this_thread::sleep_for(std::chrono::milliseconds(300)); // let it start its tailers
   double cpu_before = collector.cpu_seconds_now();
   auto start = clock_type::now();
@@ -114,14 +124,25 @@ scenario_result run_live(const bench_env& env, const live_options& opts) {
   }
   uint64_t delivered_at_stop = tail.lines();
   double cpu_during = collector.cpu_seconds_now() - cpu_before;
-  // Catch-up: how long after the writers stop until the sink has everything.
+  // Catch-up: how long after the writers stop until the sink has everything
+  // (or, for a collector that lost lines, until it stopped growing for 15 s).
   auto deadline = stopped + std::chrono::seconds(60);
-  while (tail.lines() < written && clock_type::now() < deadline) {
+  auto last_line_at = stopped;
+  for (uint64_t seen = tail.lines(); tail.lines() < written && clock_type::now() < deadline;) {
     poll();
+    if (tail.lines() > seen) {
+      seen = tail.lines();
+      last_line_at = clock_type::now();
+    } else if (clock_type::now() - last_line_at > std::chrono::seconds(15)) {
+      break;
+    }
     std::this_thread::sleep_for(std::chrono::milliseconds(1));
   }
-  double catch_up_ms = std::chrono::duration<double, std::milli>(clock_type::now() - stopped).count();
+  bool caught_up = tail.lines() >= written;
+  double catch_up_ms =
+    std::chrono::duration<double, std::milli>((caught_up ? clock_type::now() : last_line_at) - stopped).count();
   peak_rss = std::max(peak_rss, collector.peak_rss_kib());
+  bool exited_early = !collector.running();
   collector.signal(SIGTERM);
   auto usage = collector.wait();
   tail.poll();
@@ -145,8 +166,11 @@ scenario_result run_live(const bench_env& env, const live_options& opts) {
     r.duplicated += s.duplicated + s.out_of_order;
   }
   r.duplicated += verifier.malformed();
-  if (usage.exit_code != 0 && r.note.empty())
-    r.note = "logcatch exited " + std::to_string(usage.exit_code) + " (see " + dir + "/logcatch.stderr)";
+  if (!caught_up)
+    r.note = "never caught up: catch_up_ms is until its last line";
+  if ((exited_early || (opts.compare == nullptr && usage.exit_code != 0)))
+    r.note = r.collector + " exited " + std::to_string(usage.exit_code) + " (see " + dir + "/" +
+             r.collector + ".stderr)";
   return r;
 }
 

@@ -25,6 +25,7 @@ struct scenario_result {
   uint64_t duplicated = 0;
   bool verified = false;   ///< lost/duplicated were checked line by line
   std::string note;        ///< why it could not run, or a remark
+  std::string collector = "logcatch"; ///< or the peer (--compare) that was measured
 
   void add(std::string name, double value, std::string unit = {});
   void add_count(std::string name, int64_t value, std::string unit = {});
@@ -34,6 +35,14 @@ struct scenario_result {
 
 /// Rows of "scenario variant: name value unit, ..." and a lost/dup column.
 void print_table(std::ostream& out, const std::vector<scenario_result>& results);
+
+/// Adds `ratio_to_logcatch` to each peer's row: its headline throughput over
+/// logcatch's on the same workload (bulk: MB/s, live: delivered lines/s).
+void add_peer_ratios(std::vector<scenario_result>& results);
+
+/// The bulk and live workloads that ran through peers (--compare), side by
+/// side: each peer's throughput as a ratio to logcatch's on the same workload.
+void print_comparison(std::ostream& out, const std::vector<scenario_result>& results);
 
 /// One JSON object per result, one per line.
 void write_json(std::ostream& out, const std::vector<scenario_result>& results);

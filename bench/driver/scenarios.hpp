@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "bench/driver/peer.hpp"
 #include "bench/driver/report.hpp"
 
 namespace logcatch::bench {
@@ -26,6 +27,7 @@ struct bulk_options {
   std::size_t max_length = 190;
   bool plain = true;
   bool json = true;
+  std::vector<peer> peers; ///< --compare: the same file through each of these
 };
 
 /// A pre-written file (in page cache) read from head to a file sink; `cat`
@@ -38,6 +40,7 @@ struct live_options {
   uint64_t rotate_every = 200'000; ///< lines per file before a rename rotation (0 = never)
   double seconds = 10;
   std::string variant;         ///< label in the report
+  const peer* compare = nullptr; ///< run this peer instead of logcatch (--compare)
 };
 
 /// Writers append (stamping each line with its write time) and rotate while
