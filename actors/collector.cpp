@@ -4,6 +4,7 @@
 #include <caf/openssl/manager.hpp>
 
 #include "actors/config_watcher/config_watcher_actor.hpp"
+#include "actors/metrics/metrics_server.hpp"
 #include "actors/messages.hpp"
 #include "actors/root/root_actor.hpp"
 #include "actors/sink/remote_sink_actor.hpp"
@@ -24,6 +25,8 @@ struct collector::impl {
   bool stopped = false;
   bool stop_complete = true;
   std::vector<key_stats> final_stats;
+  std::shared_ptr<metrics_registry> metrics = std::make_shared<metrics_registry>();
+  std::unique_ptr<metrics_server> server; ///< when metrics.listen is set
 };
 
 collector::collector(const collector_config& cfg, batch_observer observer,
@@ -34,18 +37,30 @@ collector::collector(const collector_config& cfg, batch_observer observer,
     auto& sys = impl_->system;
     auto connector = cfg.sink.tls.enabled() ? sys.openssl_manager().actor_handle()
                                             : sys.middleman().actor_handle();
-    impl_->sink = sys.spawn(remote_sink_actor, cfg.sink, connector);
+    impl_->sink = sys.spawn(remote_sink_actor, cfg.sink, connector, impl_->metrics);
   } else {
     // Recovery and opening the output throw before any actor exists.
     auto opts = prepare_sink(cfg.sink, cfg.state_dir);
     opts.observer = std::move(observer);
     impl_ = std::make_unique<impl>(cfg.sink);
+    opts.metrics = impl_->metrics;
     impl_->sink = impl_->system.spawn<caf::detached>(sink_actor, std::move(opts));
   }
-  impl_->root = impl_->system.spawn(root_actor, cfg, impl_->sink);
+  if (cfg.metrics.enabled) {
+    try {
+      impl_->server =
+        std::make_unique<metrics_server>(impl_->metrics, cfg.metrics.host, cfg.metrics.port);
+    } catch (...) {
+      // Nothing runs yet but the sink: stop it before reporting.
+      caf::anon_send_exit(impl_->sink, caf::exit_reason::user_shutdown);
+      impl_->system.await_all_actors_done();
+      throw;
+    }
+  }
+  impl_->root = impl_->system.spawn(root_actor, cfg, impl_->sink, impl_->metrics);
   if (!config_path.empty())
-    impl_->watcher =
-      impl_->system.spawn<caf::detached>(config_watcher_actor, config_path, cfg, impl_->root);
+    impl_->watcher = impl_->system.spawn<caf::detached>(config_watcher_actor, config_path, cfg,
+                                                        impl_->root, impl_->metrics);
 }
 
 void collector::reload() {

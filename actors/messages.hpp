@@ -11,6 +11,8 @@
 //                    answered after every batch queued before it is written
 //   root   -> sink   (drain_atom) => (ok)            all queued batches written
 //   root   -> self   (restart_atom, key, incarnation) backoff expired
+//   root   -> self   (health_atom, key, incarnation)  a failing key's tailer ran a
+//                    whole window without failing: it is healthy again
 //   main   -> root   (stop_atom) => std::vector<key_stats>  graceful stop
 //   main   -> root   (stats_atom) => std::vector<key_stats>
 //   sink   -> self   (retry_atom)                    retry a failed write
@@ -67,6 +69,7 @@ using supervision_atom = caf::atom_constant<caf::atom("lc_superv")>;
 using watch_atom = caf::atom_constant<caf::atom("lc_watch")>;
 using reload_atom = caf::atom_constant<caf::atom("lc_reload")>;
 using watchdog_atom = caf::atom_constant<caf::atom("lc_wdog")>;
+using health_atom = caf::atom_constant<caf::atom("lc_health")>;
 
 /// One commit, as the sink captured it: the output length and every
 /// position at one instant, and the output to make durable first.

@@ -78,6 +78,7 @@ config_diff diff_configs(const collector_config& current, const collector_config
   diff.supervision_changed = !same_supervision(current.supervision, next.supervision);
   diff.log_changed = !(current.log == next.log);
   diff.state_dir_changed = current.state_dir != next.state_dir;
+  diff.metrics_changed = !(current.metrics == next.metrics);
   return diff;
 }
 
@@ -110,6 +111,8 @@ std::string describe(const config_diff& diff, const collector_config& current) {
     parts.push_back("own log changed");
   if (diff.state_dir_changed)
     parts.push_back("state_dir changed (applies at the next start)");
+  if (diff.metrics_changed)
+    parts.push_back("metrics changed (applies at the next start)");
   return join(parts, "; ");
 }
 

@@ -17,10 +17,11 @@ struct config_diff {
   bool supervision_changed = false;
   bool log_changed = false;
   bool state_dir_changed = false; ///< applies at the next start only
+  bool metrics_changed = false;   ///< applies at the next start only
 
   bool empty() const {
     return added.empty() && updated.empty() && removed.empty() && !sink_changed &&
-           !supervision_changed && !log_changed && !state_dir_changed;
+           !supervision_changed && !log_changed && !state_dir_changed && !metrics_changed;
   }
 };
 

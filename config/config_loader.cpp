@@ -171,7 +171,7 @@ public:
     const entry* first_logs_section = nullptr;
     auto entries = entries_of(doc, "at top level",
                               {"logs", "sink", "supervision", "log", "state_dir", "configpath",
-                               "collectlogs", "catsyslog"});
+                               "collectlogs", "catsyslog", "metrics"});
     for (const auto& e : entries) {
       if (e.key == "logs" || e.key == "configpath" || e.key == "collectlogs") {
         if (first_logs_section == nullptr)
@@ -188,6 +188,8 @@ public:
         read_supervision(e);
       } else if (e.key == "state_dir") {
         config_.state_dir = path_of(e, path_kind::folder);
+      } else if (e.key == "metrics") {
+        read_metrics(e);
       } else {
         read_self_log(e);
       }
@@ -657,6 +659,25 @@ private:
     if (tls.certificate.empty() || tls.key.empty() || tls.cafile.empty())
       fail(section.key_node, "tls: needs certificate, key and cafile (mutual TLS)");
     return tls;
+  }
+
+  /// `metrics: {listen: ...}`: "HOST:PORT", or a bare port (":9464" or
+  /// 9464) on loopback; nothing listens beyond loopback unless named.
+  void read_metrics(const entry& section) {
+    auto& m = config_.metrics;
+    m.enabled = true;
+    for (const auto& e : entries_of(map_of(section, "a map"), "in metrics", {"listen"})) {
+      std::string text = e.value.IsScalar() ? e.value.Scalar() : "";
+      if (!text.empty() && text.find_first_not_of("0123456789") == std::string::npos)
+        text = ":" + text;
+      if (!text.empty() && text.front() == ':')
+        text = "127.0.0.1" + text;
+      auto address = parse_host_port(text);
+      if (!address)
+        wrong_type(e, "HOST:PORT to serve metrics on, e.g. 127.0.0.1:9464 (port 0: any free one, logged)");
+      m.host = address->host;
+      m.port = address->port;
+    }
   }
 
   void read_supervision(const entry& section) {

@@ -116,12 +116,23 @@ struct self_log_config {
   }
 };
 
+/// `metrics: {listen: HOST:PORT}`: Prometheus text at /metrics, /healthz.
+struct metrics_config {
+  bool enabled = false;           ///< off unless the section is there
+  std::string host = "127.0.0.1"; ///< loopback unless another address is named
+  uint16_t port = 9464;
+  bool operator==(const metrics_config& o) const {
+    return enabled == o.enabled && host == o.host && port == o.port;
+  }
+};
+
 struct collector_config {
   std::string source_file; ///< absolute path of the config file ("<embedded>" for the demo)
   std::vector<log_config> logs; ///< in declaration order; keys are unique
   sink_config sink;
   supervision_config supervision;
   self_log_config log;
+  metrics_config metrics;
   /// Folder of the state file (checkpoints); the loader defaults it to the
   /// config file's folder. Empty: no state file (nothing survives a restart).
   std::string state_dir;

@@ -13,7 +13,7 @@ int main(int argc, char** argv) {
   logcatch::block_signals();
 
   CLI::App app{"logcatch: follows log files and delivers every line exactly once", "logcatch"};
-  app.set_version_flag("--version", std::string("logcatch 0.1.0"));
+  app.set_version_flag("--version", std::string("logcatch ") + LOGCATCH_VERSION);
   app.require_subcommand(1);
 
   std::string run_config;

@@ -62,6 +62,7 @@ void apply(self_ptr self, collector_config next) {
     }
   }
   ++st.applied;
+  st.metrics->count_reload(true);
   log_info(st.name, "reload applied: " + describe(diff, st.current));
   st.current = next;
 }
@@ -90,6 +91,7 @@ void reload(self_ptr self, bool forced) {
     apply(self, next);
   } catch (const config_error& e) {
     ++st.rejected;
+    st.metrics->count_reload(false);
     log_error(st.name, std::string("reload rejected: ") + e.what() + "; keeping the running config");
   }
 }
@@ -113,8 +115,9 @@ void watch(self_ptr self) {
 } // namespace
 
 caf::behavior config_watcher_actor(self_ptr self, std::string path, collector_config current,
-                                   caf::actor root) {
+                                   caf::actor root, std::shared_ptr<metrics_registry> metrics) {
   auto& st = self->state;
+  st.metrics = metrics ? std::move(metrics) : std::make_shared<metrics_registry>();
   st.path = std::move(path);
   st.root = std::move(root);
   st.current = std::move(current);

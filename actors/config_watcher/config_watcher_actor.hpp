@@ -8,6 +8,7 @@
 
 #include <caf/all.hpp>
 
+#include "actors/metrics/metrics_registry.hpp"
 #include "actors/tailer/change_waiter.hpp"
 #include "config/config_model.hpp"
 
@@ -15,6 +16,7 @@ namespace logcatch {
 
 struct config_watcher_state {
   using clock = std::chrono::steady_clock;
+  std::shared_ptr<metrics_registry> metrics; ///< counts reloads by result
 
   std::string name = "config-watcher";
   std::string path;                ///< the config file, as given on the command line
@@ -36,6 +38,7 @@ struct config_watcher_state {
 /// debounce. An invalid config is rejected with FILE:LINE:COL in the log and
 /// the running config stays in force. (reload_atom) reads the file at once.
 caf::behavior config_watcher_actor(caf::stateful_actor<config_watcher_state>* self,
-                                   std::string path, collector_config current, caf::actor root);
+                                   std::string path, collector_config current, caf::actor root,
+                                   std::shared_ptr<metrics_registry> metrics);
 
 } // namespace logcatch

@@ -27,7 +27,11 @@ void start_tailer(self_ptr self, key_entry& entry, std::vector<resume_position> 
                std::max(min_tailer_credit, st.shared_window / std::max<std::size_t>(1, st.keys.size())));
   entry.tailer = self->spawn<caf::detached>(tailer_actor, cfg, st.sink,
                                             caf::actor_cast<caf::actor>(self), entry.incarnation,
-                                            std::move(known), first_start, st.sink_files);
+                                            std::move(known), first_start, st.sink_files,
+                                            entry.metrics);
+  if (entry.failing) // healthy again once it runs a whole window without failing
+    self->delayed_send(self, st.supervision.window, health_atom::value, entry.cfg.key,
+                       entry.incarnation);
   self->monitor(entry.tailer);
   st.key_of.emplace(entry.tailer.address(), entry.cfg.key);
 }
@@ -109,8 +113,11 @@ void on_down(self_ptr self, const caf::down_msg& dm) {
     return;
   auto& entry = entry_it->second;
   entry.tailer = nullptr;
+  // What it sent and was not acknowledged is read again by its successor.
+  entry.metrics->unacked_bytes = 0;
   if (entry.removing && !entry.pending_cfg) {
     st.keys.erase(entry_it);
+    st.metrics->hide_key(key);
     log_info(st.name, "key " + key + " removed; the sink keeps its position for a re-add");
     return;
   }
@@ -131,6 +138,8 @@ void on_down(self_ptr self, const caf::down_msg& dm) {
                          entry.last_failure + "; still retrying every " +
                          std::to_string(delay.count()) + " ms");
   entry.failing = entry.policy.failing();
+  entry.metrics->set_last_failure(entry.last_failure);
+  entry.metrics->failing = entry.failing;
   log_warn(st.name, "tailer[" + key + "] went down (" + entry.last_failure + "); restarting in " +
                       std::to_string(delay.count()) + " ms");
   self->delayed_send(self, delay, restart_atom::value, key, entry.incarnation);
@@ -142,6 +151,7 @@ void on_restart(self_ptr self, const std::string& key, uint64_t incarnation) {
   if (it == st.keys.end() || it->second.incarnation != incarnation)
     return; // removed, or started again meanwhile
   ++it->second.restarts;
+  ++it->second.metrics->restarts;
   start_from_delivered(self, key, false);
 }
 
@@ -151,7 +161,8 @@ void on_add(self_ptr self, const log_config& cfg) {
   auto& st = self->state;
   auto it = st.keys.find(cfg.key);
   if (it == st.keys.end()) {
-    st.keys.emplace(cfg.key, key_entry{cfg, st.supervision});
+    auto& entry = st.keys.emplace(cfg.key, key_entry{cfg, st.supervision}).first->second;
+    entry.metrics = st.metrics->key(cfg.key);
     start_from_delivered(self, cfg.key, true);
   } else if (it->second.removing) {
     it->second.pending_cfg = cfg; // started again once the old tailer is down
@@ -186,13 +197,16 @@ void on_remove(self_ptr self, const std::string& key) {
     self->send_exit(it->second.tailer, caf::exit_reason::user_shutdown);
   } else {
     st.keys.erase(it);
+    st.metrics->hide_key(key);
   }
 }
 
 } // namespace
 
-caf::behavior root_actor(self_ptr self, collector_config cfg, caf::actor sink) {
+caf::behavior root_actor(self_ptr self, collector_config cfg, caf::actor sink,
+                         std::shared_ptr<metrics_registry> metrics) {
   auto& st = self->state;
+  st.metrics = std::move(metrics);
   st.supervision = cfg.supervision;
   st.sink = std::move(sink);
   if (cfg.sink.type == sink_type::file)
@@ -229,6 +243,19 @@ caf::behavior root_actor(self_ptr self, collector_config cfg, caf::actor sink) {
         return;
       it->second.rotations += ev.rotations;
       it->second.truncations += ev.truncations;
+      it->second.metrics->rotations += ev.rotations;
+      it->second.metrics->truncations += ev.truncations;
+    },
+    [self](health_atom, const std::string& key, uint64_t incarnation) {
+      auto it = self->state.keys.find(key);
+      if (it == self->state.keys.end() || it->second.incarnation != incarnation ||
+          !it->second.tailer || !it->second.failing)
+        return; // gone, or failed again meanwhile
+      it->second.failing = false;
+      it->second.metrics->failing = false;
+      log_info(self->state.name, "key " + key + " is healthy again: its tailer ran " +
+                                   std::to_string(self->state.supervision.window.count()) +
+                                   " ms without failing");
     },
     [self](stats_atom) { return collect_stats(self); },
     [self](stop_atom) {

@@ -9,6 +9,7 @@
 
 #include <caf/all.hpp>
 
+#include "actors/metrics/metrics_registry.hpp"
 #include "actors/root/restart_policy.hpp"
 #include "config/config_model.hpp"
 
@@ -29,6 +30,7 @@ struct key_entry {
   bool starting = false;                ///< waiting for the sink's position to start a tailer
   bool removing = false;                ///< the tailer was told to stop for a remove
   std::optional<log_config> pending_cfg; ///< settings to restart with once the tailer is down
+  std::shared_ptr<key_metrics> metrics;  ///< shared with its tailers and the sink
 
   explicit key_entry(const log_config& c, const supervision_config& s) : cfg(c), policy(s) {
   }
@@ -43,6 +45,7 @@ struct root_state {
   /// as their tailers' credit; 0 for local sinks.
   std::size_t shared_window = 0;
   std::map<std::string, key_entry> keys;
+  std::shared_ptr<metrics_registry> metrics;
   std::map<caf::actor_addr, std::string> key_of; ///< live tailer -> its key
   bool stopping = false;
   std::vector<caf::response_promise> stop_promises;
@@ -56,6 +59,6 @@ struct root_state {
 /// with the sink, so a re-added key resumes). On stop it stops every tailer,
 /// waits until the sink has written every batch they sent, and quits.
 caf::behavior root_actor(caf::stateful_actor<root_state>* self, collector_config cfg,
-                         caf::actor sink);
+                         caf::actor sink, std::shared_ptr<metrics_registry> metrics);
 
 } // namespace logcatch

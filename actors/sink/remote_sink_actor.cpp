@@ -53,6 +53,7 @@ uint64_t drop_connection(self_ptr self) {
     self->demonitor(st.aggregator);
   st.aggregator = nullptr;
   st.link = phase::down;
+  st.metrics->sink().remote_connected = false;
   st.unacked.rewind();
   for (auto& sync : st.syncs)
     sync.sent_on = 0;
@@ -124,8 +125,10 @@ void send_pending(self_ptr self) {
   if (st.unacked.sent() == 0) // the deadline runs from the oldest unacknowledged send
     st.last_progress = std::chrono::steady_clock::now();
   while (auto* next = st.unacked.next_to_send(&resend)) {
-    if (resend)
+    if (resend) {
       ++st.resent_batches;
+      ++st.metrics->sink().remote_resends;
+    }
     self->send(st.aggregator, next->batch);
   }
   for (auto& sync : st.syncs)
@@ -137,6 +140,7 @@ void send_pending(self_ptr self) {
 void link_up(self_ptr self) {
   auto& st = self->state;
   st.link = phase::up;
+  st.metrics->sink().remote_connected = true;
   st.last_progress = std::chrono::steady_clock::now();
   st.backoff = backoff_initial;
   ++st.connects;
@@ -186,8 +190,11 @@ void connect(self_ptr self) {
 
 } // namespace
 
-caf::behavior remote_sink_actor(self_ptr self, sink_config cfg, caf::io::middleman_actor connector) {
+caf::behavior remote_sink_actor(self_ptr self, sink_config cfg, caf::io::middleman_actor connector,
+                                std::shared_ptr<metrics_registry> metrics) {
   auto& st = self->state;
+  st.metrics = metrics ? std::move(metrics) : std::make_shared<metrics_registry>();
+  st.metrics->sink().remote = true;
   st.cfg = std::move(cfg);
   st.connector = std::move(connector);
   self->set_down_handler([self](caf::down_msg& dm) {
@@ -212,8 +219,13 @@ caf::behavior remote_sink_actor(self_ptr self, sink_config cfg, caf::io::middlem
       uint64_t bytes = batch.data.size();
       entry.lines = batch.line_count();
       entry.tailer = caf::actor_cast<caf::actor>(self->current_sender());
+      auto& km = st.key_metrics_cache[batch.key];
+      if (!km)
+        km = st.metrics->find_key(batch.key);
+      entry.key = km;
       entry.batch = caf::make_message(std::move(batch));
       st.unacked.push(std::move(entry), bytes);
+      st.metrics->sink().remote_inflight_bytes = st.unacked.bytes();
       if (st.link == phase::up)
         send_pending(self);
     },
@@ -233,6 +245,12 @@ caf::behavior remote_sink_actor(self_ptr self, sink_config cfg, caf::io::middlem
       if (acked->tailer)
         self->send(acked->tailer, ack_atom::value, bytes);
       st.acked_lines += acked->lines;
+      auto& sm = st.metrics->sink();
+      sm.remote_inflight_bytes = st.unacked.bytes();
+      sm.lines_written.fetch_add(acked->lines, std::memory_order_relaxed);
+      sm.bytes_written.fetch_add(bytes, std::memory_order_relaxed);
+      if (acked->key)
+        acked->key->lines_delivered.fetch_add(acked->lines, std::memory_order_relaxed);
       answer_drains(self);
     },
     [self](sync_atom, const std::string& key) {

@@ -7,7 +7,10 @@
 #include <caf/all.hpp>
 #include <caf/io/middleman_actor.hpp>
 
+#include <map>
+
 #include "actors/line_batch.hpp"
+#include "actors/metrics/metrics_registry.hpp"
 #include "actors/sink/resend_queue.hpp"
 #include "config/config_model.hpp"
 
@@ -18,6 +21,7 @@ struct outgoing_batch {
   caf::message batch; ///< the line_batch, shared: a resend copies nothing
   caf::actor tailer;  ///< gets the acknowledgement (credit) once the aggregator has it
   uint64_t lines = 0;
+  std::shared_ptr<key_metrics> key; ///< counts the lines delivered once acknowledged
 };
 
 /// A restarting tailer's question "where do I start?", answered by the aggregator.
@@ -49,6 +53,8 @@ struct remote_sink_state {
   uint64_t connects = 0;
   uint64_t resent_batches = 0;
   uint64_t acked_lines = 0;
+  std::shared_ptr<metrics_registry> metrics;
+  std::map<std::string, std::shared_ptr<key_metrics>> key_metrics_cache;
 };
 
 /// The collector's sink in distributed mode, with the local sink's interface
@@ -65,6 +71,7 @@ struct remote_sink_state {
 /// already has). sync is forwarded, so a restarted tailer, or a restarted
 /// collector, resumes from the aggregator's committed positions.
 caf::behavior remote_sink_actor(caf::stateful_actor<remote_sink_state>* self, sink_config cfg,
-                                caf::io::middleman_actor connector);
+                                caf::io::middleman_actor connector,
+                                std::shared_ptr<metrics_registry> metrics);
 
 } // namespace logcatch

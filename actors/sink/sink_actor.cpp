@@ -65,6 +65,12 @@ void on_committed(self_ptr self, const std::string& error) {
   st.last_commit_failed = !error.empty();
   if (error.empty()) {
     ++st.commits;
+    if (st.metrics) {
+      auto& sm = st.metrics->sink();
+      ++sm.commits;
+      sm.commit_seconds.observe(
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - st.commit_asked).count());
+    }
     for (auto& [to, bytes] : st.acks_in_commit)
       self->send(to, ack_atom::value, bytes);
     st.acks_in_commit.clear();
@@ -121,6 +127,7 @@ void commit(self_ptr self) {
         file_checkpoint{key, pos.file, pos.offset, pos.path, pos.updated_ms, pos.reading});
   st.dirty = false;
   st.commit_in_flight = true;
+  st.commit_asked = std::chrono::steady_clock::now();
   for (auto& held : st.held_acks)
     st.acks_in_commit.push_back(held);
   st.held_acks.clear();
@@ -179,6 +186,16 @@ void finish(self_ptr self, pending_write& w) {
   auto lines = w.batch.line_count() - w.first_line;
   st.lines_written += lines;
   st.bytes_written += w.written;
+  if (st.metrics) {
+    auto& sm = st.metrics->sink();
+    sm.lines_written.fetch_add(lines, std::memory_order_relaxed);
+    sm.bytes_written.fetch_add(w.written, std::memory_order_relaxed);
+    auto& km = st.key_metrics_cache[w.batch.key];
+    if (!km)
+      km = st.metrics->find_key(w.batch.key);
+    if (km)
+      km->lines_delivered.fetch_add(lines, std::memory_order_relaxed);
+  }
   if (st.observer && lines > 0)
     st.observer(w.batch, w.first_line);
   acknowledge(self, w.reply_to, w.batch.data.size());
@@ -197,6 +214,8 @@ void answer_waiters(self_ptr self) {
 void report_failure(self_ptr self) {
   auto& st = self->state;
   ++st.write_errors;
+  if (st.metrics)
+    ++st.metrics->sink().write_errors;
   log_error(st.name, st.out->name() + ": write failed: " + std::strerror(st.out->last_error()) +
                        "; holding " + std::to_string(st.backlog.size()) +
                        " batches, retrying every second (nothing is acknowledged meanwhile)");
@@ -308,6 +327,7 @@ caf::behavior sink_actor(self_ptr self, sink_options opts) {
   st.commit_interval = opts.commit_interval;
   st.aggregator = opts.aggregator;
   st.auth_token = opts.auth_token;
+  st.metrics = std::move(opts.metrics);
   if (st.aggregator)
     st.name = "aggregator";
   st.output_length = opts.recovery.output_length;

@@ -67,6 +67,9 @@ struct sink_state {
   uint64_t lines_written = 0;
   uint64_t bytes_written = 0;
   uint64_t write_errors = 0;
+  std::shared_ptr<metrics_registry> metrics; ///< may be null
+  std::map<std::string, std::shared_ptr<key_metrics>> key_metrics_cache;
+  std::chrono::steady_clock::time_point commit_asked; ///< of the commit in flight
 };
 
 /// The one sink all tailers send to, spawned detached (writing to a pipe or

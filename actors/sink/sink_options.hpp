@@ -5,6 +5,7 @@
 #include <string>
 
 #include "actors/line_batch.hpp"
+#include "actors/metrics/metrics_registry.hpp"
 #include "actors/sink/checkpoint_file.hpp"
 #include "actors/sink/output_writer.hpp"
 #include "actors/sink/sink_recovery.hpp"
@@ -26,6 +27,7 @@ struct sink_options {
   millis commit_interval{200};
   bool aggregator = false;                ///< accepts batches from authenticated collectors only
   std::string auth_token;                 ///< what collectors must say in their hello
+  std::shared_ptr<metrics_registry> metrics; ///< none: nothing counted (an aggregator)
 };
 
 /// Recovers the state in `state_dir` (if any: output cut to its committed

@@ -197,6 +197,17 @@ const std::vector<open_file>& file_set::open_files() {
   return open_cache_;
 }
 
+uint64_t file_set::unread_bytes() const {
+  uint64_t unread = 0;
+  for (auto& [path, f] : followers_) {
+    struct stat st {};
+    if (f->has_file() && ::fstat(f->open_fd(), &st) == 0 &&
+        static_cast<uint64_t>(st.st_size) > f->emitted_offset())
+      unread += static_cast<uint64_t>(st.st_size) - f->emitted_offset();
+  }
+  return unread;
+}
+
 uint64_t file_set::rotations() const {
   uint64_t n = gone_rotations_;
   for (auto& [path, f] : followers_)

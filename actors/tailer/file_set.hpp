@@ -57,6 +57,9 @@ public:
   /// The open files (path as opened, device, inode), for the change waiter.
   const std::vector<open_file>& open_files();
   std::size_t files() const { return followers_.size(); }
+  /// Bytes in the open files beyond the last line handed out (fstat of each:
+  /// call it now and then, not per step). Part of the key's lag.
+  uint64_t unread_bytes() const;
   uint64_t rotations() const;
   uint64_t truncations() const;
   std::vector<follower_notice> take_notices();

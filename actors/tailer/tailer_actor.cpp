@@ -19,6 +19,9 @@ constexpr auto scan_interval = std::chrono::seconds(1);
 // While inotify watches the folder and the open files, a glob's folder is
 // scanned and all its files looked at this often only, as a safety net.
 constexpr auto watched_safety_interval = std::chrono::seconds(5);
+// While reading, the unread part of the lag is measured (fstat per open
+// file) at most this often.
+constexpr auto lag_look_interval = std::chrono::milliseconds(250);
 
 bool has_credit(const tailer_state& st) {
   return st.inflight + st.read_block <= st.cfg.max_inflight_bytes;
@@ -45,10 +48,39 @@ void report_file_events(self_ptr self) {
   st.reported_truncations = trunc;
 }
 
+/// The key's gauges: files open, and the lag the tailer can see (unread
+/// bytes in its files, measured at most every lag_look_interval while busy;
+/// 0 when it just read every file to its end).
+void update_gauges(tailer_state& st, bool all_read) {
+  auto& m = *st.metrics;
+  m.files_open = st.files->open_files().size();
+  m.unacked_bytes = st.inflight;
+  if (all_read && !st.files->globbing()) {
+    m.unread_bytes = 0;
+    return;
+  }
+  // An idle glob of a thousand files is not fstat'ed again and again: only
+  // after it read something, or while some lag is left to see go.
+  auto read_so_far = m.bytes_read.load(std::memory_order_relaxed);
+  if (all_read && read_so_far == st.lag_read_mark && m.unread_bytes == 0)
+    return;
+  auto now = std::chrono::steady_clock::now();
+  if (now - st.last_lag_look >= lag_look_interval) {
+    m.unread_bytes = st.files->unread_bytes();
+    st.last_lag_look = now;
+    st.lag_read_mark = read_so_far;
+  }
+}
+
 void send_batch(self_ptr self, line_batch&& batch) {
   auto& st = self->state;
   auto lines = batch.line_count();
+  auto& m = *st.metrics;
+  m.lines_read.fetch_add(lines, std::memory_order_relaxed);
+  m.bytes_read.fetch_add(batch.end_offset - batch.start_offset, std::memory_order_relaxed);
+  m.lines_truncated.fetch_add(batch.cut_lines, std::memory_order_relaxed);
   st.inflight += batch.data.size();
+  m.unacked_bytes = st.inflight;
   st.lines_sent += lines;
   ++st.batches_sent;
   self->send(st.sink, std::move(batch));
@@ -75,6 +107,7 @@ void run(self_ptr self) {
   for (int i = 0; i < blocks_per_step; ++i) {
     if (!has_credit(st)) {
       st.waiting_for_credit = true;
+      update_gauges(st, false);
       return; // the sink's acknowledgement resumes reading
     }
     line_batch batch;
@@ -90,6 +123,7 @@ void run(self_ptr self) {
     for (auto& done : finished) // after its last batch: no position for a done file
       self->send(st.sink, forget_atom::value, st.cfg.key, done);
     if (status != follow_status::progress) {
+      update_gauges(st, true);
       bool event = st.waiter->wait(st.cfg.poll_interval, st.files->open_files());
       if (event && st.waiter->names_changed() && st.files->globbing())
         st.last_scan = {}; // something changed in the folder: look for new files now
@@ -106,9 +140,11 @@ void run(self_ptr self) {
           st.files->hint(touched);
         }
       }
-      break;
+      self->send(self, step_atom::value);
+      return;
     }
   }
+  update_gauges(st, false);
   self->send(self, step_atom::value);
 }
 
@@ -122,8 +158,10 @@ tailer_state::~tailer_state() {
 
 caf::behavior tailer_actor(self_ptr self, log_config cfg, caf::actor sink, caf::actor root,
                            uint64_t incarnation, std::vector<resume_position> known,
-                           bool first_start, std::vector<std::string> never_read) {
+                           bool first_start, std::vector<std::string> never_read,
+                           std::shared_ptr<key_metrics> metrics) {
   auto& st = self->state;
+  st.metrics = metrics ? std::move(metrics) : std::make_shared<key_metrics>();
   st.name = "tailer[" + cfg.key + "]";
   st.sink = std::move(sink);
   st.root = std::move(root);
@@ -163,6 +201,7 @@ caf::behavior tailer_actor(self_ptr self, log_config cfg, caf::actor sink, caf::
     [self](ack_atom, uint64_t bytes) {
       auto& st = self->state;
       st.inflight -= std::min(bytes, st.inflight);
+      st.metrics->unacked_bytes = st.inflight;
       if (st.waiting_for_credit && has_credit(st)) {
         st.waiting_for_credit = false;
         run(self);

@@ -9,6 +9,7 @@
 
 #include <caf/all.hpp>
 
+#include "actors/metrics/metrics_registry.hpp"
 #include "actors/tailer/change_waiter.hpp"
 #include "actors/tailer/file_set.hpp"
 #include "config/config_model.hpp"
@@ -36,6 +37,9 @@ struct tailer_state {
   uint64_t batches_sent = 0;
   uint64_t reported_rotations = 0;
   uint64_t reported_truncations = 0;
+  std::shared_ptr<key_metrics> metrics; ///< the key's figures (shared with root and sink)
+  std::chrono::steady_clock::time_point last_lag_look; ///< unread bytes measured
+  uint64_t lag_read_mark = 0; ///< bytes_read at that time
 };
 
 /// One tailer per path key, spawned detached by the root: it follows its
@@ -52,6 +56,7 @@ struct tailer_state {
 caf::behavior tailer_actor(caf::stateful_actor<tailer_state>* self, log_config cfg,
                            caf::actor sink, caf::actor root, uint64_t incarnation,
                            std::vector<resume_position> known, bool first_start,
-                           std::vector<std::string> never_read);
+                           std::vector<std::string> never_read,
+                           std::shared_ptr<key_metrics> metrics);
 
 } // namespace logcatch
