@@ -14,7 +14,9 @@
 #include <unistd.h>
 
 #include "bench/workload/delivery_verifier.hpp"
+#include "bench/workload/loopback_port.hpp"
 #include "process_support.hpp"
+#include "verify_support.hpp"
 
 using namespace logcatch;
 using namespace logcatch::test;
@@ -296,4 +298,55 @@ TEST_CASE("metrics: a port already in use is a clear error at start, exit 1") {
   ::close(blocker);
   CHECK(r.code == 1);
   CHECK(contains(r.err, "metrics.listen 127.0.0.1:" + std::to_string(port)));
+}
+
+TEST_CASE("metrics: a remote sink shows its link, and lines count as delivered once acknowledged") {
+  temp_dir agg_dir;
+  auto port = free_loopback_port();
+  auto start_aggregator = [&] {
+    auto child = std::make_unique<child_process>(
+      std::vector<std::string>{LOGCATCH_BINARY, "aggregate", "--listen",
+                               "127.0.0.1:" + std::to_string(port), "--sink-path",
+                               agg_dir / "out.log"},
+      agg_dir.path());
+    REQUIRE(eventually([&] { return contains(child->err(), "listening on"); }));
+    return child;
+  };
+  auto aggregator = start_aggregator();
+  metrics_fixture f;
+  write_file(f.dir / "r.log", numbered_lines("r", 0, 500));
+  write_file(f.config,
+             "logs: {r: r.log}\nsink: {type: remote, address: 127.0.0.1:" + std::to_string(port) +
+               ", node: n1}\nmetrics: {listen: 127.0.0.1:0}\n",
+             false);
+  f.child = std::make_unique<child_process>(
+    std::vector<std::string>{LOGCATCH_BINARY, "run", "--config", f.config}, f.dir.path());
+  REQUIRE(eventually([&] {
+    std::smatch m;
+    auto err = f.child->err();
+    static const std::regex served{"serving http://127\\.0\\.0\\.1:([0-9]+)/metrics"};
+    if (!std::regex_search(err, m, served))
+      return false;
+    f.port = std::stoi(m[1]);
+    return true;
+  }));
+  REQUIRE(eventually([&] { return f.value("logcatch_lines_delivered_total{key=\"r\"}") == 500; }));
+  CHECK(f.value("logcatch_remote_connected") == 1);
+  CHECK(f.value("logcatch_remote_inflight_bytes") == 0);
+  CHECK(f.value("logcatch_sink_lines_written_total") == 500);
+
+  aggregator->signal(SIGKILL);
+  aggregator->wait();
+  REQUIRE(eventually([&] { return f.value("logcatch_remote_connected") == 0; }));
+  write_file(f.dir / "r.log", numbered_lines("r", 500, 600));
+  aggregator = start_aggregator();
+  REQUIRE(eventually([&] { return f.value("logcatch_lines_delivered_total{key=\"r\"}") == 600; }));
+  CHECK(f.value("logcatch_remote_connected") == 1);
+  CHECK(f.value("logcatch_remote_resends_total") != -1); // present (-1: missing)
+  f.stop();
+  aggregator->signal(SIGTERM);
+  CHECK(aggregator->wait() == 0);
+  delivery_verifier v;
+  v.on_text(read_file(agg_dir / "out.log"));
+  require_clean(v, {{"r", 600}});
 }
