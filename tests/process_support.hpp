@@ -17,6 +17,24 @@
 
 namespace logcatch::test {
 
+/// Reaps `pid` once it exits (polling, up to `timeout`): sets `exited` and
+/// `code` (the exit code, 128+N for a signal); returns `code`, or -1 on timeout.
+inline int wait_for_exit(pid_t pid, bool& exited, int& code, std::chrono::milliseconds timeout) {
+  auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (!exited) {
+    int status = 0;
+    if (::waitpid(pid, &status, WNOHANG) == pid) {
+      exited = true;
+      code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+      break;
+    }
+    if (std::chrono::steady_clock::now() >= deadline)
+      return -1;
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  return code;
+}
+
 class child_process {
 public:
   /// Starts `argv` (argv[0] is the program path) with output into files in `dir`.
@@ -70,20 +88,7 @@ public:
 
   /// Waits for the exit; returns the exit code, 128+N for a signal, or -1 on timeout.
   int wait(std::chrono::milliseconds timeout = std::chrono::seconds(120)) {
-    auto deadline = std::chrono::steady_clock::now() + timeout;
-    while (!exited_) {
-      int status = 0;
-      auto r = ::waitpid(pid_, &status, WNOHANG);
-      if (r == pid_) {
-        exited_ = true;
-        code_ = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-        break;
-      }
-      if (std::chrono::steady_clock::now() >= deadline)
-        return -1;
-      std::this_thread::sleep_for(std::chrono::milliseconds(10));
-    }
-    return code_;
+    return wait_for_exit(pid_, exited_, code_, timeout);
   }
 
   std::string out() const { return read_file(out_path_); }

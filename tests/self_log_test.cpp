@@ -31,15 +31,6 @@ std::chrono::system_clock::time_point sample_time() {
   return std::chrono::system_clock::from_time_t(::timegm(&tm)) + 123ms;
 }
 
-std::vector<std::string> lines_of(const std::string& text) {
-  std::vector<std::string> lines;
-  std::istringstream in(text);
-  std::string line;
-  while (std::getline(in, line))
-    lines.push_back(line);
-  return lines;
-}
-
 /// Puts the process-wide log back to its start state (stderr, info, text).
 struct reset_self_log {
   ~reset_self_log() { self_log::configure(self_log_config{}); }

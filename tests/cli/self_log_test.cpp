@@ -16,15 +16,6 @@ using namespace logcatch::test;
 
 namespace {
 
-std::vector<std::string> lines_of(const std::string& text) {
-  std::vector<std::string> lines;
-  std::istringstream in(text);
-  std::string line;
-  while (std::getline(in, line))
-    lines.push_back(line);
-  return lines;
-}
-
 using json_line = std::map<std::string, std::string>;
 
 /// Every line of `text` as a JSON object with exactly time, level, who and

@@ -105,14 +105,6 @@ std::string collector_metrics(double t) {
          "logcatch_build_info{version=\"0.1.0\"} 1\n";
 }
 
-std::vector<std::string> lines_of(const std::string& text) {
-  std::vector<std::string> lines;
-  std::istringstream in(text);
-  for (std::string line; std::getline(in, line);)
-    lines.push_back(line);
-  return lines;
-}
-
 /// The lines of `lines` that are the row of `key` ("key" then a blank).
 std::vector<std::string> rows_of(const std::vector<std::string>& lines, const std::string& key) {
   std::vector<std::string> rows;
@@ -237,19 +229,7 @@ public:
 
   /// The exit code, 128+N for a signal, -1 on timeout.
   int wait(std::chrono::milliseconds timeout = std::chrono::seconds(60)) {
-    auto deadline = std::chrono::steady_clock::now() + timeout;
-    while (!exited_) {
-      int status = 0;
-      if (::waitpid(pid_, &status, WNOHANG) == pid_) {
-        exited_ = true;
-        code_ = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-        break;
-      }
-      if (std::chrono::steady_clock::now() >= deadline)
-        return -1;
-      std::this_thread::sleep_for(std::chrono::milliseconds(10));
-    }
-    return code_;
+    return wait_for_exit(pid_, exited_, code_, timeout);
   }
 
 private:

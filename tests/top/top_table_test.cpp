@@ -5,17 +5,12 @@
 #include <sstream>
 #include <vector>
 
+#include "test_support.hpp"
+
 using namespace logcatch;
+using logcatch::test::lines_of;
 
 namespace {
-
-std::vector<std::string> lines_of(const std::string& text) {
-  std::vector<std::string> lines;
-  std::istringstream in(text);
-  for (std::string line; std::getline(in, line);)
-    lines.push_back(line);
-  return lines;
-}
 
 std::size_t code_points(const std::string& text) {
   return static_cast<std::size_t>(std::count_if(
