@@ -4,20 +4,38 @@
 
 namespace logcatch {
 
-const delivered_position* delivery_positions::find(const std::string& key,
-                                                   const file_identity& file) const {
-  auto it = by_key_.find(key);
+const delivered_position* delivery_positions::find(const line_batch& batch) const {
+  auto it = by_key_.find(batch.position_key());
   if (it == by_key_.end())
     return nullptr;
+  // A reading is one run through one content, whichever file holds it now
+  // (a copytruncate copy goes on with the reading of the file it was copied
+  // from): its position is the one to check against, even when the batch's
+  // file identity no longer matches (an early batch hashed fewer bytes).
+  if (batch.reading != 0)
+    for (auto& pos : it->second)
+      if (pos.reading == batch.reading)
+        return &pos;
   for (auto& pos : it->second)
-    if (same_file(pos.file, file))
+    if (same_file(pos.file, batch.file))
       return &pos;
   return nullptr;
 }
 
+namespace {
+
+/// Same inode, but the position was of other content: its fingerprint is
+/// longer than the batch's and so could not be compared (a truncated file
+/// read again from 0, whose old content lives on in a copytruncate copy).
+bool only_same_inode(const file_identity& pos, const file_identity& batch) {
+  return pos.prefix_len > 0 && pos.prefix_len != batch.prefix_len;
+}
+
+} // namespace
+
 batch_check delivery_positions::check(const line_batch& batch) const {
   batch_check result;
-  auto* pos = find(batch.position_key(), batch.file);
+  auto* pos = find(batch);
   // A restart is taken as it comes only from offset 0 (a truncated file read
   // again): one that starts later resumes a reading, and one of the reading
   // that set the position was sent again; both must not repeat lines.
@@ -42,9 +60,14 @@ batch_check delivery_positions::check(const line_batch& batch) const {
 
 void delivery_positions::commit(const line_batch& batch, int64_t now_ms) {
   auto& list = by_key_[batch.position_key()];
-  auto it = std::find_if(list.begin(), list.end(),
-                         [&](const delivered_position& p) { return same_file(p.file, batch.file); });
-  if (it == list.end()) {
+  auto* found = find(batch);
+  auto it = found == nullptr ? list.end() : list.begin() + (found - list.data());
+  // A new reading of an inode whose position was of other content keeps that
+  // position: the content went on in a copy whose batches may still come
+  // (again, after a resend) and must find where they were delivered up to.
+  bool other_content = it != list.end() && batch.restart && batch.reading != it->reading &&
+                       only_same_inode(it->file, batch.file);
+  if (it == list.end() || other_content) {
     list.push_back(
       delivered_position{true, batch.file, batch.end_offset, batch.path, now_ms, batch.reading});
     if (list.size() > max_positions_per_key) { // the file that moved longest ago goes

@@ -56,7 +56,10 @@ public:
   const std::map<std::string, std::vector<delivered_position>>& all() const { return by_key_; }
 
 private:
-  const delivered_position* find(const std::string& key, const file_identity& file) const;
+  /// The position of the batch's reading, else of its file (an inode may
+  /// hold a position for its old content, now in a copytruncate copy, and
+  /// one for what it holds now).
+  const delivered_position* find(const line_batch& batch) const;
 
   std::map<std::string, std::vector<delivered_position>> by_key_;
 };

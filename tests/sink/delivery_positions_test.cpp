@@ -142,3 +142,44 @@ TEST_CASE("positions that moved in the same millisecond list the one recorded la
   REQUIRE(list.size() == 2);
   CHECK(list[0].file == file_identity{1, 8});
 }
+
+TEST_CASE("a truncated inode read again keeps the position of its old content, which a copy goes on with") {
+  // copytruncate, then a resend after an aggregator restart that lost the
+  // acknowledgements but not the commit: the old reading's batches (of inode
+  // 7, then of its copy, inode 8) come again after the new reading of inode
+  // 7 was committed; none of them may be written twice.
+  delivery_positions p;
+  auto first = batch(7, 0, "a1\n", true); // an early batch hashed fewer bytes
+  first.file = file_identity{1, 7, 3, 0xA03};
+  first.reading = 1;
+  auto old_content = batch(7, 3, "a2\na3\na4\n");
+  old_content.file = file_identity{1, 7, 12, 0xA11};
+  old_content.reading = 1;
+  auto in_copy = batch(8, 12, "a5\na6\n"); // the copy, read on where inode 7 ended
+  in_copy.file = file_identity{1, 8, 12, 0xA11};
+  in_copy.reading = 1;
+  auto fresh = batch(7, 0, "b1\n", true); // inode 7 read again from 0: a new reading
+  fresh.file = file_identity{1, 7, 6, 0xB11};
+  fresh.reading = 2;
+  for (auto* b : {&first, &old_content, &in_copy, &fresh}) {
+    CHECK(p.check(*b).first_line == 0);
+    CHECK_FALSE(p.check(*b).drop);
+    p.commit(*b, 1);
+  }
+  // Everything again, in the order it was sent: all of it is dropped.
+  for (auto* b : {&first, &old_content, &in_copy, &fresh}) {
+    INFO(b->start_offset << " of inode " << b->file.inode);
+    CHECK(p.check(*b).drop);
+  }
+  // And the new reading goes on from its own position.
+  auto next = batch(7, 3, "b2\n");
+  next.file = file_identity{1, 7, 12, 0xB22};
+  next.reading = 2;
+  auto c = p.check(next);
+  CHECK(c.first_line == 0);
+  CHECK_FALSE(c.drop);
+  CHECK(c.note.empty());
+  p.commit(next, 2);
+  CHECK(p.get("k").front().offset == 6);
+  CHECK(p.get("k").front().reading == 2);
+}
