@@ -115,6 +115,10 @@ bool change_waiter::wait(millis timeout, const std::vector<open_file>& open_file
 std::vector<std::string> change_waiter::take_touched() {
   std::vector<std::string> result;
   result.swap(touched_);
+  if (events_lost_) { // which files had events is unknown: all of them deserve a look
+    events_lost_ = false;
+    result.clear();
+  }
   return result;
 }
 
@@ -135,6 +139,15 @@ bool change_waiter::drain_events() {
     for (char* p = buf; p < buf + n;) {
       auto* ev = reinterpret_cast<inotify_event*>(p);
       p += sizeof(inotify_event) + ev->len;
+      if (ev->mask & IN_Q_OVERFLOW) {
+        // The kernel's queue overflowed: events of any file or name may be
+        // lost, so the caller looks for new files and at every file now
+        // rather than at its next safety round.
+        events_lost_ = true;
+        relevant = true;
+        names_changed_ = true;
+        continue;
+      }
       if (ev->wd != wd_) {
         // A file being read: written, renamed, deleted.
         relevant = true;

@@ -48,7 +48,8 @@ public:
 
   /// The open files that had events since the last call (writes, renames,
   /// deletion). Empty after a wait that ended for another reason (a name
-  /// event in the folder, a new watch): then every file deserves a look.
+  /// event in the folder, a new watch, events lost to a queue overflow):
+  /// then every file deserves a look.
   std::vector<std::string> take_touched();
 
   /// True while an inotify watch on the folder is in place.
@@ -75,6 +76,7 @@ private:
   int wd_ = -1;
   std::map<std::string, file_watch> files_; ///< open file path -> its watch
   std::vector<std::string> touched_;
+  bool events_lost_ = false; ///< the inotify queue overflowed since take_touched()
   uint64_t files_sig_ = 0; ///< of the open files last watched
 };
 

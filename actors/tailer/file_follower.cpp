@@ -45,7 +45,7 @@ file_follower::file_follower(options opts, std::optional<resume_position> resume
   : opts_(std::move(opts)),
     resume_(std::move(resume)),
     splitter_(opts_.max_line_bytes),
-    buffer_(new char[opts_.read_block]) {
+    read_hint_(opts_.read_block) {
   // A key that has delivered lines before is past its start: read_from no
   // longer applies, and every file opened from now on is read from its start.
   if (resume_)
@@ -80,6 +80,7 @@ void file_follower::close_file() {
     opts_.registry->release(this, identity_at(offset_), offset_ - splitter_.held_bytes());
   ::close(fd_);
   fd_ = -1;
+  ++open_generation_;
 }
 
 file_identity file_follower::identity_at(uint64_t offset) {
@@ -106,6 +107,7 @@ bool file_follower::prefix_changed() {
 bool file_follower::adopt(int fd, const std::string& path, const file_identity& id) {
   close_file();
   fd_ = fd;
+  ++open_generation_;
   id_ = file_identity{id.device, id.inode, 0, 0};
   open_path_ = path;
   hashed_len_ = 0;
@@ -163,9 +165,30 @@ void file_follower::begin_batch(line_batch& out) {
   out.file = identity_at(out.start_offset);
 }
 
+ssize_t file_follower::read_into(line_batch& out, std::size_t want) {
+  constexpr std::size_t min_read = 4096;
+  auto first = std::min(want, std::max(min_read, read_hint_));
+  auto n = read_some(fd_, splitter_.prepare(out, first), first);
+  int read_errno = errno;
+  splitter_.commit(out, n > 0 ? static_cast<std::size_t>(n) : 0);
+  if (n > 0 && static_cast<std::size_t>(n) == first && first < want) {
+    // The file has more: the rest of the block (an error here shows at the next read).
+    auto more = read_some(fd_, splitter_.prepare(out, want - first), want - first);
+    splitter_.commit(out, more > 0 ? static_cast<std::size_t>(more) : 0);
+    if (more > 0)
+      n += more;
+  }
+  read_hint_ = n > 0 ? std::min(opts_.read_block, 2 * static_cast<std::size_t>(n)) : min_read;
+  // A short read leaves most of the block unused: credit counts the bytes
+  // sent, so the memory a batch holds must not be many times more.
+  if (out.data.capacity() > 2 * out.data.size() + min_read)
+    out.data.shrink_to_fit();
+  errno = read_errno; // for the caller's report when n < 0
+  return n;
+}
+
 follow_status file_follower::consume(std::size_t n, line_batch& out) {
-  splitter_.feed(buffer_.get(), n, out);
-  offset_ += n;
+  offset_ += n; // already split into `out` by read_into()
   out.end_offset = offset_ - splitter_.held_bytes();
   out.file = identity_at(out.end_offset);
   return follow_status::progress;
@@ -176,7 +199,7 @@ follow_status file_follower::step(line_batch& out, std::size_t budget) {
     return follow_status::no_file;
   begin_batch(out);
   auto want = std::max<std::size_t>(1, std::min(opts_.read_block, budget));
-  auto n = read_some(fd_, buffer_.get(), want);
+  auto n = read_into(out, want);
   if (n < 0) {
     problem(std::string("read failed: ") + std::strerror(errno));
     close_file();
@@ -215,7 +238,7 @@ follow_status file_follower::step(line_batch& out, std::size_t budget) {
   }
   // A writer may have appended between our last read and the stat above:
   // read the old file to its real end before leaving it.
-  n = read_some(fd_, buffer_.get(), want);
+  n = read_into(out, want);
   if (n > 0)
     return consume(static_cast<std::size_t>(n), out);
   if (change == file_change::rotated && !resumed_ && on_rotation)

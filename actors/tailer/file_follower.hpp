@@ -3,6 +3,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <ctime>
+#include <sys/types.h>
 #include <deque>
 #include <set>
 #include <functional>
@@ -100,6 +101,9 @@ public:
   std::function<void()> on_rotation;
 
   bool has_file() const { return fd_ >= 0; }
+  /// Changes whenever a file is opened or closed: whoever keeps a list of
+  /// open files knows when to look again.
+  uint64_t open_generation() const { return open_generation_; }
   const std::string& open_path() const { return open_path_; }
   /// (device, inode) of the open file.
   const file_identity& open_identity() const { return id_; }
@@ -141,6 +145,9 @@ private:
   void problem(const std::string& text);
   void notice(bool warning, std::string text);
   void begin_batch(line_batch& out);
+  /// Reads at most `want` bytes straight into `out` and splits them; the
+  /// bytes read, or -1 (errno).
+  ssize_t read_into(line_batch& out, std::size_t want);
   follow_status consume(std::size_t n, line_batch& out); // n bytes just read
   bool prefix_changed();
   bool switch_to_copy();
@@ -154,8 +161,12 @@ private:
   options opts_;
   std::optional<resume_position> resume_;
   line_splitter splitter_;
-  std::unique_ptr<char[]> buffer_;
+  // Size of the next read's first attempt: a whole block while the file
+  // gives whole blocks, less after short reads (caught up, idle), so that a
+  // wake-up with little or nothing to read does not clear a whole block.
+  std::size_t read_hint_;
   int fd_ = -1;
+  uint64_t open_generation_ = 0;
   file_identity id_;
   std::string open_path_;
   uint64_t offset_ = 0;           // read offset in the open file

@@ -57,6 +57,7 @@ file_follower& file_set::add(const std::string& path, std::optional<resume_posit
   auto& f = followers_[path];
   f = std::make_unique<file_follower>(o, std::move(resume));
   hinted_.insert(path); // a new file: open it at the next step
+  without_file_.insert(path);
   if (rotation_hook_)
     f->on_rotation = rotation_hook_;
   return *f;
@@ -96,10 +97,7 @@ void file_set::scan() {
   // it to the end (a rotated file may still grow), then goes.
   for (auto it = followers_.begin(); it != followers_.end();) {
     if (matched.count(it->first) == 0 && !it->second->has_file()) {
-      gone_rotations_ += it->second->rotations();
-      gone_truncations_ += it->second->truncations();
-      for (auto& n : it->second->take_notices())
-        notices_.push_back(std::move(n));
+      without_file_.erase(it->first);
       it = followers_.erase(it);
     } else {
       ++it;
@@ -131,16 +129,14 @@ follow_status file_set::step(line_batch& out, std::size_t budget) {
   }
   // Followers without a file (waiting to claim a copy, for a file to come
   // back, for permission) have no watch to wake them: they always get a look.
-  for (auto& [path, f] : followers_)
-    if (!f->has_file())
-      hinted_.insert(path);
+  hinted_.insert(without_file_.begin(), without_file_.end());
   while (!hinted_.empty()) {
     auto it = followers_.find(*hinted_.begin());
     if (it != followers_.end()) {
       line_batch attempt;
       attempt.key = out.key;
       attempt.incarnation = out.incarnation;
-      auto status = it->second->step(attempt, budget);
+      auto status = step_one(it->first, *it->second, attempt, budget);
       if (status == follow_status::progress || attempt.restart || !attempt.empty()) {
         out = std::move(attempt);
         return follow_status::progress; // stays hinted: there may be more
@@ -148,10 +144,30 @@ follow_status file_set::step(line_batch& out, std::size_t budget) {
     }
     hinted_.erase(hinted_.begin());
   }
-  for (auto& [path, f] : followers_)
-    if (f->has_file())
-      return follow_status::at_end;
-  return follow_status::no_file;
+  return without_file_.size() < followers_.size() ? follow_status::at_end
+                                                  : follow_status::no_file;
+}
+
+follow_status file_set::step_one(const std::string& path, file_follower& f, line_batch& out,
+                                 std::size_t budget) {
+  auto rotations = f.rotations();
+  auto truncations = f.truncations();
+  auto generation = f.open_generation();
+  auto status = f.step(out, budget);
+  rotations_ += f.rotations() - rotations;
+  truncations_ += f.truncations() - truncations;
+  for (auto& n : f.take_notices())
+    notices_.push_back(std::move(n));
+  if (auto done = f.take_finished())
+    finished_.push_back(*done);
+  if (f.open_generation() != generation) {
+    open_changed_ = true;
+    if (f.has_file())
+      without_file_.erase(path);
+    else
+      without_file_.insert(path);
+  }
+  return status;
 }
 
 follow_status file_set::step_all(line_batch& out, std::size_t budget) {
@@ -167,7 +183,7 @@ follow_status file_set::step_all(line_batch& out, std::size_t budget) {
     line_batch attempt;
     attempt.key = out.key;
     attempt.incarnation = out.incarnation;
-    auto status = it->second->step(attempt, budget);
+    auto status = step_one(it->first, *it->second, attempt, budget);
     any_file = any_file || status != follow_status::no_file;
     if (status == follow_status::progress || attempt.restart || !attempt.empty()) {
       next_ = (next_ + i + 1) % n; // the others get their turn next
@@ -181,13 +197,8 @@ follow_status file_set::step_all(line_batch& out, std::size_t budget) {
 const std::vector<open_file>& file_set::open_files() {
   // Asked before every wait: rebuilt only when a file was opened or closed
   // (a thousand strings per wait cost more than the wait itself).
-  uint64_t sig = followers_.size();
-  for (auto& [path, f] : followers_)
-    if (f->has_file())
-      sig = sig * 1000003u ^ (f->open_identity().inode * 31u + f->open_identity().device +
-                              f->open_path().size());
-  if (sig != open_sig_ || open_cache_.empty()) {
-    open_sig_ = sig;
+  if (open_changed_) {
+    open_changed_ = false;
     open_cache_.clear();
     for (auto& [path, f] : followers_)
       if (f->has_file())
@@ -209,33 +220,22 @@ uint64_t file_set::unread_bytes() const {
 }
 
 uint64_t file_set::rotations() const {
-  uint64_t n = gone_rotations_;
-  for (auto& [path, f] : followers_)
-    n += f->rotations();
-  return n;
+  return rotations_;
 }
 
 uint64_t file_set::truncations() const {
-  uint64_t n = gone_truncations_;
-  for (auto& [path, f] : followers_)
-    n += f->truncations();
-  return n;
+  return truncations_;
 }
 
 std::vector<follower_notice> file_set::take_notices() {
   std::vector<follower_notice> result;
   result.swap(notices_);
-  for (auto& [path, f] : followers_)
-    for (auto& n : f->take_notices())
-      result.push_back(std::move(n));
   return result;
 }
 
 std::vector<file_identity> file_set::take_finished() {
   std::vector<file_identity> result;
-  for (auto& [path, f] : followers_)
-    if (auto done = f->take_finished())
-      result.push_back(*done);
+  result.swap(finished_);
   return result;
 }
 

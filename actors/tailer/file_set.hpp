@@ -80,6 +80,11 @@ private:
   };
   bool excluded(const std::string& path) const;
   follow_status step_all(line_batch& out, std::size_t budget);
+  /// Steps one follower and keeps what the step changed (notices, a finished
+  /// file, counts, its open file), so that what a tailer asks after every
+  /// step and wait needs no walk over a thousand followers.
+  follow_status step_one(const std::string& path, file_follower& f, line_batch& out,
+                         std::size_t budget);
   file_follower& add(const std::string& path, std::optional<resume_position> resume);
 
   options opts_;
@@ -92,10 +97,12 @@ private:
   bool look_all_ = true;
   bool hinting_ = false; // set by the first hint(): until then every step looks at all
   std::vector<open_file> open_cache_; // what open_files() returned last
-  uint64_t open_sig_ = 0;
+  bool open_changed_ = true;          // a file was opened or closed since
   std::set<std::string> hinted_; // follower paths to step before the next full round
-  uint64_t gone_rotations_ = 0; // of followers already removed
-  uint64_t gone_truncations_ = 0;
+  std::set<std::string> without_file_; // follower paths with no file open
+  uint64_t rotations_ = 0; // of every follower, removed ones included
+  uint64_t truncations_ = 0;
+  std::vector<file_identity> finished_;
   std::function<void()> rotation_hook_;
   std::vector<follower_notice> notices_;
 };

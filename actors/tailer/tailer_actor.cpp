@@ -17,8 +17,9 @@ using self_ptr = caf::stateful_actor<tailer_state>*;
 constexpr int blocks_per_step = 16;
 constexpr auto scan_interval = std::chrono::seconds(1);
 // While inotify watches the folder and the open files, a glob's folder is
-// scanned and all its files looked at this often only, as a safety net.
-constexpr auto watched_safety_interval = std::chrono::seconds(5);
+// scanned and all its files looked at this often only, as a safety net
+// (with a thousand files a round costs a few thousand system calls).
+constexpr auto watched_safety_interval = std::chrono::seconds(30);
 // While reading, the unread part of the lag is measured (fstat per open
 // file) at most this often.
 constexpr auto lag_look_interval = std::chrono::milliseconds(250);

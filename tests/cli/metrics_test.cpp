@@ -112,6 +112,8 @@ TEST_CASE("metrics: a known workload shows exactly its counts, and lag returns t
   write_file(log, numbered_lines("app", 1501, 2000));
   REQUIRE(eventually([&] { return f.value("logcatch_lines_delivered_total{key=\"app\"}") == 2000; }));
   REQUIRE(eventually([&] { return f.value("logcatch_lag_bytes{key=\"app\"}") == 0; }));
+  // The sink commits 200 ms after a write: wait for it rather than race it.
+  REQUIRE(eventually([&] { return f.value("logcatch_sink_commits_total") >= 1; }));
 
   auto s = f.scrape();
   CHECK(s["logcatch_lines_delivered_total{key=\"app\"}"] == 2000);

@@ -1,8 +1,11 @@
 #include "actors/tailer/change_waiter.hpp"
 
 #include <catch2/catch.hpp>
+#include <cstdio>
+#include <fcntl.h>
 #include <sys/stat.h>
 #include <thread>
+#include <unistd.h>
 
 #include "test_support.hpp"
 
@@ -91,4 +94,41 @@ TEST_CASE("a missing folder falls back to sleeping and is watched once it exists
   std::filesystem::create_directories(dir / "sub");
   w.wait(10ms);
   CHECK(w.watching());
+}
+
+TEST_CASE("events lost to a full inotify queue make every file and name worth a look") {
+  temp_dir dir;
+  write_file(dir / "a-1.log", "a\n");
+  write_file(dir / "a-2.log", "b\n");
+  change_waiter w{dir / "a-*.log"};
+  REQUIRE(w.watching());
+  std::vector<open_file> open;
+  for (auto name : {"a-1.log", "a-2.log"}) {
+    struct stat st {};
+    REQUIRE(::stat((dir / name).c_str(), &st) == 0);
+    open.push_back(open_file{dir / name, static_cast<uint64_t>(st.st_dev),
+                             static_cast<uint64_t>(st.st_ino)});
+  }
+  CHECK(w.wait(10ms, open)); // starts watching both
+  w.take_touched();
+  // Alternating writes are not merged into one event: more than the queue holds.
+  long queue = 16384;
+  if (std::FILE* f = std::fopen("/proc/sys/fs/inotify/max_queued_events", "r")) {
+    if (std::fscanf(f, "%ld", &queue) != 1)
+      queue = 16384;
+    std::fclose(f);
+  }
+  int fd1 = ::open((dir / "a-1.log").c_str(), O_WRONLY | O_APPEND);
+  int fd2 = ::open((dir / "a-2.log").c_str(), O_WRONLY | O_APPEND);
+  REQUIRE(fd1 >= 0);
+  REQUIRE(fd2 >= 0);
+  long written = 0;
+  for (long i = 0; i < queue; ++i)
+    written += (::write(fd1, "x", 1) == 1) + (::write(fd2, "y", 1) == 1);
+  CHECK(written == 2 * queue);
+  ::close(fd1);
+  ::close(fd2);
+  CHECK(w.wait(1s, open));
+  CHECK(w.names_changed()); // look for new files now, not at the next safety round
+  CHECK(w.take_touched().empty()); // and at every file
 }

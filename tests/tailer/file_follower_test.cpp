@@ -362,3 +362,29 @@ TEST_CASE("a plain path that was being read does not read other rotated names") 
   write_file(path, "b 0 x\n");
   CHECK(drain(f).lines == std::vector<std::string>{"b 0 x"});
 }
+
+TEST_CASE("after catching up, a burst larger than the first small read is read in one step") {
+  temp_dir dir;
+  auto path = dir / "a.log";
+  write_file(path, "first\n");
+  auto o = opts_for(path);
+  o.read_block = 64 * 1024;
+  file_follower f{o, std::nullopt};
+  CHECK(drain(f).lines == std::vector<std::string>{"first"}); // caught up: next reads start small
+  std::string burst;
+  std::vector<std::string> lines;
+  for (int i = 0; burst.size() < 40 * 1024; ++i) {
+    lines.push_back("line " + std::to_string(i) + " " + std::string(i % 50, 'x'));
+    burst += lines.back() + "\n";
+  }
+  write_file(path, burst + "partial");
+  line_batch b;
+  CHECK(f.step(b, 1 << 20) == follow_status::progress);
+  CHECK(b.line_count() == lines.size()); // the whole burst, not just its first read
+  CHECK(b.start_offset == 6);
+  CHECK(b.end_offset == 6 + burst.size());
+  CHECK(f.emitted_offset() == 6 + burst.size());
+  line_batch none;
+  CHECK(f.step(none, 1 << 20) == follow_status::at_end);
+  CHECK(none.empty());
+}
