@@ -111,6 +111,22 @@ private:
   uint64_t started_ns_ = 0;
 };
 
+/// A sink's per-batch way to a key's figures: looked up in the registry
+/// once per key, then kept (the registry never drops a key's figures).
+class key_metrics_cache {
+public:
+  /// The key's figures, or null while the registry has none (or no registry).
+  key_metrics* get(metrics_registry* registry, const std::string& key) {
+    auto& slot = cache_[key];
+    if (!slot && registry != nullptr)
+      slot = registry->find_key(key);
+    return slot.get();
+  }
+
+private:
+  std::map<std::string, std::shared_ptr<key_metrics>> cache_;
+};
+
 /// A label value escaped for the text format (\\, \", \n).
 std::string escape_label_value(const std::string& value);
 

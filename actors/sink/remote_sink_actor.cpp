@@ -219,10 +219,7 @@ caf::behavior remote_sink_actor(self_ptr self, sink_config cfg, caf::io::middlem
       uint64_t bytes = batch.data.size();
       entry.lines = batch.line_count();
       entry.tailer = caf::actor_cast<caf::actor>(self->current_sender());
-      auto& km = st.key_metrics_cache[batch.key];
-      if (!km)
-        km = st.metrics->find_key(batch.key);
-      entry.key = km;
+      entry.key = st.key_figures.get(st.metrics.get(), batch.key);
       entry.batch = caf::make_message(std::move(batch));
       st.unacked.push(std::move(entry), bytes);
       st.metrics->sink().remote_inflight_bytes = st.unacked.bytes();

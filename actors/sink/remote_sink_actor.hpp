@@ -21,7 +21,9 @@ struct outgoing_batch {
   caf::message batch; ///< the line_batch, shared: a resend copies nothing
   caf::actor tailer;  ///< gets the acknowledgement (credit) once the aggregator has it
   uint64_t lines = 0;
-  std::shared_ptr<key_metrics> key; ///< counts the lines delivered once acknowledged
+  /// Counts the lines delivered once acknowledged (owned by the registry,
+  /// which this sink holds; may be null).
+  key_metrics* key = nullptr;
 };
 
 /// A restarting tailer's question "where do I start?", answered by the aggregator.
@@ -54,7 +56,7 @@ struct remote_sink_state {
   uint64_t resent_batches = 0;
   uint64_t acked_lines = 0;
   std::shared_ptr<metrics_registry> metrics;
-  std::map<std::string, std::shared_ptr<key_metrics>> key_metrics_cache;
+  key_metrics_cache key_figures;
 };
 
 /// The collector's sink in distributed mode, with the local sink's interface

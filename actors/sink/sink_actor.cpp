@@ -190,10 +190,7 @@ void finish(self_ptr self, pending_write& w) {
     auto& sm = st.metrics->sink();
     sm.lines_written.fetch_add(lines, std::memory_order_relaxed);
     sm.bytes_written.fetch_add(w.written, std::memory_order_relaxed);
-    auto& km = st.key_metrics_cache[w.batch.key];
-    if (!km)
-      km = st.metrics->find_key(w.batch.key);
-    if (km)
+    if (auto* km = st.key_figures.get(st.metrics.get(), w.batch.key))
       km->lines_delivered.fetch_add(lines, std::memory_order_relaxed);
   }
   if (st.observer && lines > 0)

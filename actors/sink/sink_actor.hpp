@@ -68,7 +68,7 @@ struct sink_state {
   uint64_t bytes_written = 0;
   uint64_t write_errors = 0;
   std::shared_ptr<metrics_registry> metrics; ///< may be null
-  std::map<std::string, std::shared_ptr<key_metrics>> key_metrics_cache;
+  key_metrics_cache key_figures;
   std::chrono::steady_clock::time_point commit_asked; ///< of the commit in flight
 };
 
