@@ -4,25 +4,23 @@
 
 namespace logcatch {
 
-const delivered_position* delivery_positions::find(const line_batch& batch) const {
-  auto it = by_key_.find(batch.position_key());
-  if (it == by_key_.end())
-    return nullptr;
-  // A reading is one run through one content, whichever file holds it now
-  // (a copytruncate copy goes on with the reading of the file it was copied
-  // from): its position is the one to check against, even when the batch's
-  // file identity no longer matches (an early batch hashed fewer bytes).
-  if (batch.reading != 0)
-    for (auto& pos : it->second)
-      if (pos.reading == batch.reading)
-        return &pos;
-  for (auto& pos : it->second)
-    if (same_file(pos.file, batch.file))
-      return &pos;
-  return nullptr;
+namespace {
+
+uint64_t mix(uint64_t a, uint64_t b) {
+  return a * 0x9E3779B97F4A7C15ull ^ (b + 0x7F4A7C159E3779B9ull + (a << 6) + (a >> 2));
 }
 
-namespace {
+uint64_t inode_hash(const file_identity& id) {
+  return mix(id.device, id.inode);
+}
+
+uint64_t content_hash(const file_identity& id) {
+  return mix(id.prefix_len, id.prefix_hash);
+}
+
+void erase_from(std::vector<uint64_t>& v, uint64_t s) {
+  v.erase(std::remove(v.begin(), v.end(), s), v.end());
+}
 
 /// Same inode, but the position was of other content: its fingerprint is
 /// longer than the batch's and so could not be compared (a truncated file
@@ -33,9 +31,80 @@ bool only_same_inode(const file_identity& pos, const file_identity& batch) {
 
 } // namespace
 
+void delivery_positions::add_index(key_index& k, slot s) {
+  auto& pos = k.positions.at(s);
+  if (pos.reading != 0)
+    k.by_reading[pos.reading] = s;
+  k.by_inode[inode_hash(pos.file)].push_back(s);
+  if (pos.file.prefix_len > 0)
+    k.by_content[content_hash(pos.file)].push_back(s);
+}
+
+void delivery_positions::remove_index(key_index& k, slot s) {
+  auto& pos = k.positions.at(s);
+  auto r = k.by_reading.find(pos.reading);
+  if (r != k.by_reading.end() && r->second == s)
+    k.by_reading.erase(r);
+  auto drop = [s](auto& map, uint64_t h) {
+    auto it = map.find(h);
+    if (it == map.end())
+      return;
+    erase_from(it->second, s);
+    if (it->second.empty())
+      map.erase(it);
+  };
+  drop(k.by_inode, inode_hash(pos.file));
+  if (pos.file.prefix_len > 0)
+    drop(k.by_content, content_hash(pos.file));
+}
+
+delivery_positions::slot delivery_positions::insert(key_index& k, const delivered_position& pos) {
+  auto s = k.next++;
+  k.positions.emplace(s, pos);
+  add_index(k, s);
+  return s;
+}
+
+const delivered_position* delivery_positions::find(const key_index& k, const line_batch& batch,
+                                                   slot* at) const {
+  // A reading is one run through one content, whichever file holds it now
+  // (a copytruncate copy goes on with the reading of the file it was copied
+  // from): its position is the one to check against, even when the batch's
+  // file identity no longer matches (an early batch hashed fewer bytes).
+  if (batch.reading != 0) {
+    auto r = k.by_reading.find(batch.reading);
+    if (r != k.by_reading.end()) {
+      *at = r->second;
+      return &k.positions.at(r->second);
+    }
+  }
+  // same_file(): equal content hashes over the same length, or else the same
+  // inode. The earliest recorded match wins.
+  const delivered_position* best = nullptr;
+  auto consider = [&](const std::vector<slot>& slots) {
+    for (auto s : slots) {
+      auto& pos = k.positions.at(s);
+      if ((best == nullptr || s < *at) && same_file(pos.file, batch.file)) {
+        best = &pos;
+        *at = s;
+      }
+    }
+  };
+  if (auto it = k.by_inode.find(inode_hash(batch.file)); it != k.by_inode.end())
+    consider(it->second);
+  if (batch.file.prefix_len > 0)
+    if (auto it = k.by_content.find(content_hash(batch.file)); it != k.by_content.end())
+      consider(it->second);
+  return best;
+}
+
 batch_check delivery_positions::check(const line_batch& batch) const {
   batch_check result;
-  auto* pos = find(batch);
+  const delivered_position* pos = nullptr;
+  auto kit = by_key_.find(batch.position_key());
+  slot at = 0;
+  if (kit != by_key_.end())
+    pos = find(kit->second, batch, &at);
   // A restart is taken as it comes only from offset 0 (a truncated file read
   // again): one that starts later resumes a reading, and one of the reading
   // that set the position was sent again; both must not repeat lines.
@@ -59,75 +128,108 @@ batch_check delivery_positions::check(const line_batch& batch) const {
 }
 
 void delivery_positions::commit(const line_batch& batch, int64_t now_ms) {
-  auto& list = by_key_[batch.position_key()];
-  auto* found = find(batch);
-  auto it = found == nullptr ? list.end() : list.begin() + (found - list.data());
+  auto& k = by_key_[batch.position_key()];
+  slot at = 0;
+  auto* found = find(k, batch, &at);
   // A new reading of an inode whose position was of other content keeps that
   // position: the content went on in a copy whose batches may still come
   // (again, after a resend) and must find where they were delivered up to.
-  bool other_content = it != list.end() && batch.restart && batch.reading != it->reading &&
-                       only_same_inode(it->file, batch.file);
-  if (it == list.end() || other_content) {
-    list.push_back(
-      delivered_position{true, batch.file, batch.end_offset, batch.path, now_ms, batch.reading});
-    if (list.size() > max_positions_per_key) { // the file that moved longest ago goes
-      auto oldest = std::min_element(list.begin(), list.end(), [](const auto& a, const auto& b) {
-        return a.updated_ms < b.updated_ms;
-      });
-      list.erase(oldest);
-    }
+  bool other_content = found != nullptr && batch.restart && batch.reading != found->reading &&
+                       only_same_inode(found->file, batch.file);
+  if (found == nullptr || other_content) {
+    insert(k, delivered_position{true, batch.file, batch.end_offset, batch.path, now_ms,
+                                 batch.reading});
     return;
   }
-  bool same_reading = batch.reading != 0 && batch.reading == it->reading;
-  if ((!batch.restart || same_reading) && batch.end_offset <= it->offset)
+  bool same_reading = batch.reading != 0 && batch.reading == found->reading;
+  if ((!batch.restart || same_reading) && batch.end_offset <= found->offset)
     return; // never move back within one reading
-  it->file = batch.file;
-  it->offset = batch.end_offset;
-  it->path = batch.path;
-  it->updated_ms = now_ms;
-  it->reading = batch.reading;
+  remove_index(k, at);
+  auto& pos = k.positions.at(at);
+  pos.file = batch.file;
+  pos.offset = batch.end_offset;
+  pos.path = batch.path;
+  pos.updated_ms = now_ms;
+  pos.reading = batch.reading;
+  add_index(k, at);
 }
 
 std::vector<delivered_position> delivery_positions::get(const std::string& key) const {
   auto it = by_key_.find(key);
   if (it == by_key_.end())
     return {};
-  auto result = it->second;
-  // Positions that moved in the same millisecond: the one recorded last (the
-  // newer file, e.g. the one a rotation just opened) first.
-  std::reverse(result.begin(), result.end());
-  std::stable_sort(result.begin(), result.end(),
-                   [](const auto& a, const auto& b) { return a.updated_ms > b.updated_ms; });
+  std::vector<std::pair<slot, const delivered_position*>> order;
+  order.reserve(it->second.positions.size());
+  for (auto& [s, pos] : it->second.positions)
+    order.emplace_back(s, &pos);
+  // Most recently moved first; of those that moved in the same millisecond,
+  // the one recorded last (the newer file, e.g. the one a rotation just
+  // opened) first.
+  std::sort(order.begin(), order.end(), [](const auto& a, const auto& b) {
+    if (a.second->updated_ms != b.second->updated_ms)
+      return a.second->updated_ms > b.second->updated_ms;
+    return a.first > b.first;
+  });
+  std::vector<delivered_position> result;
+  result.reserve(order.size());
+  for (auto& [s, pos] : order)
+    result.push_back(*pos);
   return result;
 }
 
 void delivery_positions::restore(const std::string& key, const delivered_position& pos) {
-  by_key_[key].push_back(pos);
+  insert(by_key_[key], pos);
 }
 
 void delivery_positions::forget(const std::string& key, const file_identity& file) {
   auto it = by_key_.find(key);
   if (it == by_key_.end())
     return;
-  auto& list = it->second;
-  list.erase(std::remove_if(list.begin(), list.end(),
-                            [&](const delivered_position& p) { return same_file(p.file, file); }),
-             list.end());
+  auto& k = it->second;
+  std::vector<slot> gone;
+  auto collect = [&](auto& map, uint64_t h) {
+    if (auto m = map.find(h); m != map.end())
+      for (auto s : m->second)
+        if (same_file(k.positions.at(s).file, file))
+          gone.push_back(s);
+  };
+  collect(k.by_inode, inode_hash(file));
+  if (file.prefix_len > 0)
+    collect(k.by_content, content_hash(file));
+  std::sort(gone.begin(), gone.end());
+  gone.erase(std::unique(gone.begin(), gone.end()), gone.end());
+  for (auto s : gone) {
+    remove_index(k, s);
+    k.positions.erase(s);
+  }
+  if (k.positions.empty())
+    by_key_.erase(it);
 }
 
-void delivery_positions::expire(int64_t cutoff_ms) {
-  for (auto& [key, list] : by_key_) {
-    if (list.size() < 2)
-      continue;
-    auto newest = std::max_element(list.begin(), list.end(), [](const auto& a, const auto& b) {
-                    return a.updated_ms < b.updated_ms;
-                  })->updated_ms;
-    list.erase(std::remove_if(list.begin(), list.end(),
-                              [&](const delivered_position& p) {
-                                return p.updated_ms < cutoff_ms && p.updated_ms != newest;
-                              }),
-               list.end());
+std::map<std::string, std::vector<delivered_position>> delivery_positions::all() const {
+  std::map<std::string, std::vector<delivered_position>> result;
+  for (auto& [key, k] : by_key_) {
+    auto& list = result[key];
+    list.reserve(k.positions.size());
+    for (auto& [s, pos] : k.positions)
+      list.push_back(pos);
   }
+  return result;
+}
+
+bool delivery_positions::ensure_baseline(const std::string& key, int64_t now_ms) {
+  auto& k = by_key_[key];
+  if (auto it = k.by_inode.find(inode_hash(file_identity{})); it != k.by_inode.end())
+    for (auto s : it->second)
+      if (k.positions.at(s).file.device == 0 && k.positions.at(s).file.inode == 0)
+        return false;
+  insert(k, delivered_position{true, file_identity{}, static_cast<uint64_t>(now_ms), {}, now_ms, 0});
+  return true;
+}
+
+std::size_t delivery_positions::count(const std::string& key) const {
+  auto it = by_key_.find(key);
+  return it == by_key_.end() ? 0 : it->second.positions.size();
 }
 
 } // namespace logcatch

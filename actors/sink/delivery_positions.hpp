@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <map>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "actors/line_batch.hpp"
@@ -35,12 +36,14 @@ struct batch_check {
 /// a new reading of its file (first open, truncation) and sets the position,
 /// unless it belongs to the reading that set the position (a resend): then
 /// it is checked like any other batch.
+///
+/// There is no cap: a key keeps a position for every file it told about
+/// until its tailer says the file is gone (forget). Dropping a position
+/// silently would make a restart read that file again. Lookups are indexed
+/// (by reading, by inode, by content hash), so a key of ten thousand files
+/// costs a few hash lookups per batch, not a walk over all of them.
 class delivery_positions {
 public:
-  /// A plain path keeps its rotated files' positions (to catch up without
-  /// repeating after a restart); the oldest beyond this many are dropped.
-  static constexpr std::size_t max_positions_per_key = 64;
-
   batch_check check(const line_batch& batch) const;
   /// Records that the batch (as checked) is written, at `now_ms`.
   void commit(const line_batch& batch, int64_t now_ms);
@@ -50,18 +53,36 @@ public:
   void restore(const std::string& key, const delivered_position& pos);
   /// Drops a file's position (the file is gone, or done for good).
   void forget(const std::string& key, const file_identity& file);
-  /// Drops positions that did not move since `cutoff_ms`, except each key's
-  /// most recent one (the file it may still resume).
-  void expire(int64_t cutoff_ms);
-  const std::map<std::string, std::vector<delivered_position>>& all() const { return by_key_; }
+  /// Every key's positions (each list in the order they were recorded).
+  std::map<std::string, std::vector<delivered_position>> all() const;
+  /// How many positions `key` has.
+  std::size_t count(const std::string& key) const;
+  /// Gives `key` its baseline record, if it has none: a position of no file
+  /// (device 0, inode 0) whose offset is `now_ms`, the time since which the
+  /// key tracks its files (see file_set::is_baseline). True when it was
+  /// made now: it must be committed before the key's tailer reads, or a
+  /// rotation in between could be taken for history after a SIGKILL.
+  bool ensure_baseline(const std::string& key, int64_t now_ms);
 
 private:
+  using slot = uint64_t; // insertion order: the first match wins, as in a list
+  struct key_index {
+    std::map<slot, delivered_position> positions;
+    std::unordered_map<uint64_t, slot> by_reading;
+    std::unordered_map<uint64_t, std::vector<slot>> by_inode;   // hash of (device, inode)
+    std::unordered_map<uint64_t, std::vector<slot>> by_content; // hash of (prefix_len, hash)
+    slot next = 0;
+  };
+
   /// The position of the batch's reading, else of its file (an inode may
   /// hold a position for its old content, now in a copytruncate copy, and
   /// one for what it holds now).
-  const delivered_position* find(const line_batch& batch) const;
+  const delivered_position* find(const key_index& k, const line_batch& batch, slot* at) const;
+  static void add_index(key_index& k, slot s);
+  static void remove_index(key_index& k, slot s);
+  static slot insert(key_index& k, const delivered_position& pos);
 
-  std::map<std::string, std::vector<delivered_position>> by_key_;
+  std::unordered_map<std::string, key_index> by_key_;
 };
 
 } // namespace logcatch

@@ -32,10 +32,6 @@ bool try_write(sink_state& st, pending_write& w) {
   return w.written == bytes.size();
 }
 
-// Positions of files that have not moved for a week are forgotten (each
-// key's most recent one excepted): rotated files that were deleted long ago.
-constexpr int64_t checkpoint_ttl_ms = 7LL * 24 * 3600 * 1000;
-
 int64_t now_ms() {
   using namespace std::chrono;
   return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
@@ -59,6 +55,19 @@ void finish_drains(self_ptr self) {
   st.waiting_drain.clear();
 }
 
+/// The syncs whose baselines the last commit held: answered now, or with
+/// the other syncs once no failed write is pending.
+void answer_baselines(self_ptr self) {
+  auto& st = self->state;
+  for (auto& [key, promise] : st.baselines_in_commit) {
+    if (st.backlog.empty())
+      promise.deliver(st.positions.get(key));
+    else
+      st.waiting_sync.emplace_back(key, std::move(promise));
+  }
+  st.baselines_in_commit.clear();
+}
+
 void on_committed(self_ptr self, const std::string& error) {
   auto& st = self->state;
   st.commit_in_flight = false;
@@ -74,6 +83,7 @@ void on_committed(self_ptr self, const std::string& error) {
     for (auto& [to, bytes] : st.acks_in_commit)
       self->send(to, ack_atom::value, bytes);
     st.acks_in_commit.clear();
+    answer_baselines(self);
     if (!st.commit_problem.empty())
       log_info(st.name, st.state->path() + ": committing again");
     st.commit_problem.clear();
@@ -88,6 +98,9 @@ void on_committed(self_ptr self, const std::string& error) {
       st.acks_in_commit.push_back(held);
     st.held_acks = std::move(st.acks_in_commit);
     st.acks_in_commit.clear();
+    // Collection goes on without a durable baseline rather than not at all
+    // (the commit error is logged and counted).
+    answer_baselines(self);
     schedule_commit(self); // retried after commit_interval
   }
   if (st.commit_again && error.empty()) {
@@ -120,7 +133,6 @@ void commit(self_ptr self) {
   cp.has_sink_length = st.cfg.type == sink_type::file;
   cp.sink_length = st.output_length;
   cp.sink_path = st.cfg.type == sink_type::file ? st.cfg.path : std::string();
-  st.positions.expire(now_ms() - checkpoint_ttl_ms);
   for (auto& [key, list] : st.positions.all())
     for (auto& pos : list)
       cp.files.push_back(
@@ -132,6 +144,9 @@ void commit(self_ptr self) {
     st.acks_in_commit.push_back(held);
   st.held_acks.clear();
   st.held_ack_bytes = 0;
+  for (auto& waiting : st.waiting_baseline)
+    st.baselines_in_commit.push_back(std::move(waiting));
+  st.waiting_baseline.clear();
   self->request(st.committer, caf::infinite, std::move(req))
     .then([self](commit_atom, uint64_t, const std::string& error) { on_committed(self, error); },
           [self](caf::error& err) { on_committed(self, self->system().render(err)); });
@@ -383,6 +398,17 @@ caf::behavior sink_actor(self_ptr self, sink_options opts) {
           return promise;
         }
         key = *node + "/" + key;
+      }
+      // A key's first sync makes its baseline (the time since which it
+      // tracks its files), answered only once a commit holds it: a tailer
+      // that read before would, after a SIGKILL, meet a later baseline and
+      // take a file rotated in between for history.
+      if (st.positions.ensure_baseline(key, now_ms()) && st.state) {
+        st.waiting_baseline.emplace_back(key, promise);
+        schedule_commit(self);
+        if (!st.commit_in_flight)
+          commit(self);
+        return promise;
       }
       if (st.backlog.empty())
         promise.deliver(st.positions.get(key));

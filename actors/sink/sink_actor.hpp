@@ -60,6 +60,9 @@ struct sink_state {
   bool retry_scheduled = false;
   std::vector<std::pair<std::string, caf::response_promise>> waiting_sync;
   std::vector<caf::response_promise> waiting_drain;
+  /// Syncs that made a key's baseline: answered once a commit holds it.
+  std::vector<std::pair<std::string, caf::response_promise>> waiting_baseline;
+  std::vector<std::pair<std::string, caf::response_promise>> baselines_in_commit;
   /// Aggregator: acknowledgements waiting for the commit that makes them true.
   std::vector<std::pair<caf::actor, uint64_t>> held_acks;
   std::vector<std::pair<caf::actor, uint64_t>> acks_in_commit; ///< released when it is done

@@ -31,6 +31,15 @@ std::string folder_of(const std::string& path) {
   return parent.empty() ? "." : parent;
 }
 
+/// The open file was last modified before `ms` (unix time in ms).
+bool modified_before(int fd, int64_t ms) {
+  struct stat st {};
+  if (::fstat(fd, &st) != 0)
+    return false;
+  auto mtime_ms = static_cast<int64_t>(st.st_mtim.tv_sec) * 1000 + st.st_mtim.tv_nsec / 1000000;
+  return mtime_ms < ms;
+}
+
 ssize_t read_some(int fd, char* buf, std::size_t n) {
   for (;;) {
     auto r = ::read(fd, buf, n);
@@ -197,6 +206,11 @@ follow_status file_follower::consume(std::size_t n, line_batch& out) {
 follow_status file_follower::step(line_batch& out, std::size_t budget) {
   if (fd_ < 0 && !open_next())
     return follow_status::no_file;
+  // Truncated and written again past our offset since the last step (a
+  // copytruncate while the writer goes on): a read would start mid-line in
+  // other content. The first bytes tell; one pread per step.
+  if (prefix_changed())
+    return on_truncated();
   begin_batch(out);
   auto want = std::max<std::size_t>(1, std::min(opts_.read_block, budget));
   auto n = read_into(out, want);
@@ -212,26 +226,8 @@ follow_status file_follower::step(line_batch& out, std::size_t budget) {
   switch (change) {
     case file_change::none:
       return follow_status::at_end;
-    case file_change::truncated: {
-      ++truncations_;
-      auto was = open_path_;
-      if (switch_to_copy()) {
-        // Same content, same offset: the reading goes on in the copy (no
-        // restart marker); the path is read from 0 once the copy is done.
-        notice(true, was + ": truncated at offset " + std::to_string(offset_) +
-                       " after being copied to " + open_path_ + "; reading the rest there");
-        return follow_status::progress;
-      }
-      notice(true, open_path_ + ": truncated at offset " + std::to_string(offset_) +
-                     "; reading it again from 0");
-      ::lseek(fd_, 0, SEEK_SET);
-      offset_ = 0;
-      hashed_len_ = 0;
-      hashed_hash_ = 0;
-      splitter_.reset();
-      pending_restart_ = true;
-      return follow_status::progress;
-    }
+    case file_change::truncated:
+      return on_truncated();
     case file_change::rotated:
     case file_change::deleted:
       break;
@@ -241,8 +237,11 @@ follow_status file_follower::step(line_batch& out, std::size_t budget) {
   n = read_into(out, want);
   if (n > 0)
     return consume(static_cast<std::size_t>(n), out);
-  if (change == file_change::rotated && !resumed_ && on_rotation)
-    on_rotation();
+  if (change == file_change::rotated) {
+    ++rotations_; // counted before the fault hook may throw: the tailer reports it
+    if (!resumed_ && on_rotation)
+      on_rotation();
+  }
   // The old file will not grow any more: its unterminated last line is a line.
   splitter_.flush(out);
   out.end_offset = offset_;
@@ -260,7 +259,6 @@ follow_status file_follower::step(line_batch& out, std::size_t budget) {
     }
   }
   if (change == file_change::rotated) {
-    ++rotations_;
     notice(false, open_path_ + " rotated after " + std::to_string(offset_) +
                     " bytes; following " + opts_.path + " anew");
   } else {
@@ -268,6 +266,27 @@ follow_status file_follower::step(line_batch& out, std::size_t budget) {
                    " bytes, waiting for it to come back");
   }
   close_file();
+  return follow_status::progress;
+}
+
+follow_status file_follower::on_truncated() {
+  ++truncations_;
+  auto was = open_path_;
+  if (switch_to_copy()) {
+    // Same content, same offset: the reading goes on in the copy (no
+    // restart marker); the path is read from 0 once the copy is done.
+    notice(true, was + ": truncated at offset " + std::to_string(offset_) +
+                   " after being copied to " + open_path_ + "; reading the rest there");
+    return follow_status::progress;
+  }
+  notice(true, open_path_ + ": truncated at offset " + std::to_string(offset_) +
+                 "; reading it again from 0");
+  ::lseek(fd_, 0, SEEK_SET);
+  offset_ = 0;
+  hashed_len_ = 0;
+  hashed_hash_ = 0;
+  splitter_.reset();
+  pending_restart_ = true;
   return follow_status::progress;
 }
 
@@ -471,6 +490,8 @@ bool file_follower::open_path_now() {
   pending_restart_ = true;
   if (known)
     offset_ = *known; // read before: go on there
+  else if (opts_.sibling)
+    offset_ = modified_before(fd_, opts_.history_before_ms) ? opened.size : 0;
   else
     offset_ = (first_open_ && opts_.start == read_from::tail) ? opened.size : 0;
   first_open_ = false;

@@ -85,6 +85,13 @@ public:
     /// after a resume, a rotated file found among them is read on from its
     /// position, or skipped when read to its end, never read twice.
     std::vector<resume_position> delivered;
+    /// A rotated copy of a followed file (named like one, not matched by the
+    /// key's pattern): when the key does not know it, it is read from its
+    /// start if modified since `history_before_ms` (written while the key was
+    /// tracking, so it may hold lines written to the followed path), else
+    /// opened at its end (rotated before the key existed).
+    bool sibling = false;
+    int64_t history_before_ms = 0;
   };
 
   file_follower(options opts, std::optional<resume_position> resume);
@@ -149,6 +156,7 @@ private:
   /// bytes read, or -1 (errno).
   ssize_t read_into(line_batch& out, std::size_t want);
   follow_status consume(std::size_t n, line_batch& out); // n bytes just read
+  follow_status on_truncated(); // the open file was cut (or rewritten) under us
   bool prefix_changed();
   bool switch_to_copy();
   bool adopt(int fd, const std::string& path, const file_identity& id);

@@ -1,6 +1,8 @@
 #include "actors/tailer/file_set.hpp"
 
 #include <algorithm>
+#include <cstring>
+#include <dirent.h>
 #include <filesystem>
 #include <fnmatch.h>
 #include <glob.h>
@@ -22,7 +24,22 @@ bool is_glob(const std::string& path) {
 }
 
 file_set::file_set(options opts, std::vector<resume_position> known)
-  : opts_(std::move(opts)), glob_(is_glob(opts_.pattern)), known_(std::move(known)) {
+  : opts_(std::move(opts)), glob_(is_glob(opts_.pattern)), known_(opts_.follower.fingerprint_bytes) {
+  bool has_baseline = false;
+  for (auto& k : known) { // most recent first
+    if (is_baseline(k.file)) {
+      since_ms_ = static_cast<int64_t>(k.offset);
+      has_baseline = true;
+    } else {
+      known_.put_oldest(k);
+    }
+  }
+  if (!has_baseline) {
+    // No baseline (a sink of an older version): what is rotated from now on
+    // is the key's to read; what is there is history.
+    using namespace std::chrono;
+    since_ms_ = duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
+  }
 }
 
 file_set::~file_set() {
@@ -44,16 +61,19 @@ bool file_set::excluded(const std::string& path) const {
   return false;
 }
 
-file_follower& file_set::add(const std::string& path, std::optional<resume_position> resume) {
+file_follower& file_set::add(const std::string& path, std::optional<resume_position> resume,
+                             bool sibling) {
   auto o = opts_.follower;
   o.path = path;
-  if (!glob_)
-    o.delivered = known_;
-  if (glob_) {
-    o.registry = this;
-    // read_from applies to the files there at the first look only.
-    o.start = first_scan_ ? opts_.follower.start : read_from::head;
-  }
+  // Plain and glob keys alike: the registry knows where each file was left
+  // (a file found under another name goes on there) and lets one follower
+  // read a file at a time.
+  o.registry = this;
+  o.delivered.clear();
+  // read_from applies to the files there at the first look only.
+  o.start = first_scan_ ? opts_.follower.start : read_from::head;
+  o.sibling = sibling;
+  o.history_before_ms = since_ms_;
   auto& f = followers_[path];
   f = std::make_unique<file_follower>(o, std::move(resume));
   hinted_.insert(path); // a new file: open it at the next step
@@ -64,14 +84,15 @@ file_follower& file_set::add(const std::string& path, std::optional<resume_posit
 }
 
 void file_set::scan() {
-  if (!glob_) {
-    if (followers_.empty())
-      add(opts_.pattern, known_.empty() ? std::nullopt : std::optional<resume_position>(known_[0]));
-    return;
-  }
   std::set<std::string> matched;
+  if (!glob_) {
+    // The path's follower waits for its file when there is none.
+    matched.insert(opts_.pattern);
+    if (followers_.count(opts_.pattern) == 0)
+      add(opts_.pattern, std::nullopt);
+  }
   glob_t found{};
-  if (::glob(opts_.pattern.c_str(), GLOB_NOSORT, nullptr, &found) == 0) {
+  if (glob_ && ::glob(opts_.pattern.c_str(), GLOB_NOSORT, nullptr, &found) == 0) {
     auto now = std::filesystem::file_time_type::clock::now();
     for (std::size_t i = 0; i < found.gl_pathc; ++i) {
       std::string path = found.gl_pathv[i];
@@ -92,11 +113,44 @@ void file_set::scan() {
       add(path, std::nullopt);
     }
   }
-  ::globfree(&found);
+  if (glob_)
+    ::globfree(&found);
+  std::set<std::string> siblings;
+  scan_siblings(matched, siblings);
+  for (auto& path : siblings)
+    if (followers_.count(path) == 0)
+      add(path, std::nullopt, true);
+  // Oldest first (last modified; a burst of one clock tick in inode order).
+  struct aged {
+    struct timespec mtime;
+    ino_t inode;
+    std::string path;
+  };
+  std::vector<aged> order;
+  for (auto& path : siblings) {
+    struct stat st {};
+    if (::stat(path.c_str(), &st) == 0)
+      order.push_back(aged{st.st_mtim, st.st_ino, path});
+  }
+  std::sort(order.begin(), order.end(), [](const aged& a, const aged& b) {
+    if (a.mtime.tv_sec != b.mtime.tv_sec)
+      return a.mtime.tv_sec < b.mtime.tv_sec;
+    if (a.mtime.tv_nsec != b.mtime.tv_nsec)
+      return a.mtime.tv_nsec < b.mtime.tv_nsec;
+    return a.inode < b.inode;
+  });
+  sibling_order_.clear();
+  for (auto& a : order)
+    sibling_order_.push_back(a.path);
+  // Followers of siblings gone from the folder still finish their file.
+  for (auto& [path, f] : followers_)
+    if (path != opts_.pattern && siblings.count(path) == 0 && matched.count(path) == 0)
+      sibling_order_.insert(sibling_order_.begin(), path);
   // A follower whose name matches no more keeps its file until it has read
   // it to the end (a rotated file may still grow), then goes.
   for (auto it = followers_.begin(); it != followers_.end();) {
-    if (matched.count(it->first) == 0 && !it->second->has_file()) {
+    if (matched.count(it->first) == 0 && siblings.count(it->first) == 0 &&
+        !it->second->has_file()) {
       without_file_.erase(it->first);
       it = followers_.erase(it);
     } else {
@@ -104,6 +158,46 @@ void file_set::scan() {
     }
   }
   first_scan_ = false;
+}
+
+void file_set::scan_siblings(const std::set<std::string>& matched, std::set<std::string>& found) {
+  std::map<std::string, std::set<std::string>> names_by_folder;
+  for (auto& path : matched) {
+    std::filesystem::path p(path);
+    auto folder = p.parent_path().string();
+    names_by_folder[folder.empty() ? "." : folder].insert(p.filename().string());
+  }
+  static const char* compressed[] = {".gz", ".bz2", ".xz", ".zst", ".zip", ".lz4"};
+  for (auto& [folder, names] : names_by_folder) {
+    std::unique_ptr<DIR, int (*)(DIR*)> dir{::opendir(folder.c_str()), ::closedir};
+    if (!dir)
+      continue;
+    while (auto* entry = ::readdir(dir.get())) {
+      std::string name = entry->d_name;
+      if (name == "." || name == ".." || names.count(name) > 0)
+        continue;
+      bool packed = false;
+      for (auto* ext : compressed) {
+        auto len = std::strlen(ext);
+        packed = packed || (name.size() > len && name.compare(name.size() - len, len, ext) == 0);
+      }
+      if (packed)
+        continue;
+      // NAME followed by '.', '-' or '_' and a suffix, for a followed NAME.
+      bool copy_of_followed = false;
+      for (std::size_t i = 1; i < name.size() && !copy_of_followed; ++i)
+        copy_of_followed = std::strchr(".-_", name[i]) != nullptr && names.count(name.substr(0, i)) > 0;
+      if (!copy_of_followed)
+        continue;
+      auto path = folder + "/" + name;
+      auto& never = opts_.follower.never_read;
+      if (excluded(path) || std::find(never.begin(), never.end(), path) != never.end())
+        continue;
+      struct stat st {};
+      if (::stat(path.c_str(), &st) == 0 && S_ISREG(st.st_mode))
+        found.insert(path);
+    }
+  }
 }
 
 void file_set::hint(const std::vector<std::string>& open_paths) {
@@ -153,7 +247,13 @@ follow_status file_set::step_one(const std::string& path, file_follower& f, line
   auto rotations = f.rotations();
   auto truncations = f.truncations();
   auto generation = f.open_generation();
-  auto status = f.step(out, budget);
+  follow_status status;
+  try {
+    status = f.step(out, budget);
+  } catch (...) { // the fault hook: what the follower saw still counts
+    rotations_ += f.rotations() - rotations;
+    throw;
+  }
   rotations_ += f.rotations() - rotations;
   truncations_ += f.truncations() - truncations;
   for (auto& n : f.take_notices())
@@ -171,6 +271,8 @@ follow_status file_set::step_one(const std::string& path, file_follower& f, line
 }
 
 follow_status file_set::step_all(line_batch& out, std::size_t budget) {
+  if (!glob_)
+    return step_in_order(out, budget);
   bool any_file = false;
   auto n = followers_.size();
   // Round robin from next_, walking the map once (not advancing from its
@@ -191,6 +293,33 @@ follow_status file_set::step_all(line_batch& out, std::size_t budget) {
       return follow_status::progress;
     }
   }
+  return any_file ? follow_status::at_end : follow_status::no_file;
+}
+
+follow_status file_set::step_in_order(line_batch& out, std::size_t budget) {
+  // A plain path keeps its lines in order across rotations: rotated files,
+  // oldest first, are read to their end before the file at the path.
+  bool any_file = false;
+  auto try_one = [&](const std::string& path) {
+    auto it = followers_.find(path);
+    if (it == followers_.end())
+      return false;
+    line_batch attempt;
+    attempt.key = out.key;
+    attempt.incarnation = out.incarnation;
+    auto status = step_one(it->first, *it->second, attempt, budget);
+    any_file = any_file || status != follow_status::no_file;
+    if (status == follow_status::progress || attempt.restart || !attempt.empty()) {
+      out = std::move(attempt);
+      return true;
+    }
+    return false;
+  };
+  for (auto& path : sibling_order_)
+    if (try_one(path))
+      return follow_status::progress;
+  if (try_one(opts_.pattern))
+    return follow_status::progress;
   return any_file ? follow_status::at_end : follow_status::no_file;
 }
 
@@ -281,27 +410,11 @@ void file_set::unclaim(const file_follower* owner, const file_identity& id) {
 
 void file_set::release(const file_follower* owner, const file_identity& id, uint64_t offset) {
   unclaim(owner, id);
-  // Most recent first; an older entry for the same file is replaced.
-  known_.erase(std::remove_if(known_.begin(), known_.end(),
-                              [&](const resume_position& k) { return same_file(k.file, id); }),
-               known_.end());
-  known_.insert(known_.begin(), resume_position{id, offset, {}});
+  known_.put(resume_position{id, offset, owner->open_path()});
 }
 
 std::optional<uint64_t> file_set::known_offset(int fd, const file_identity& id) {
-  auto fp_len = opts_.follower.fingerprint_bytes;
-  for (auto& k : known_) {
-    auto same_inode = k.file.device == id.device && k.file.inode == id.inode;
-    bool full = fp_len > 0 && k.file.prefix_len >= fp_len;
-    if (!same_inode && !full)
-      continue;
-    // Same inode: its first bytes must still be those read (inode reuse,
-    // rewrite). Other inode: a full fingerprint match is the same content
-    // (a position without a fingerprint is never full: inode only).
-    if (starts_like(fd, k.file))
-      return k.offset;
-  }
-  return std::nullopt;
+  return known_.offset_of(fd, id);
 }
 
 } // namespace logcatch

@@ -12,6 +12,7 @@
 
 #include "actors/tailer/change_waiter.hpp"
 #include "actors/tailer/file_follower.hpp"
+#include "actors/tailer/known_files.hpp"
 #include "config/config_model.hpp"
 
 namespace logcatch {
@@ -33,8 +34,18 @@ public:
     file_follower::options follower;  ///< template for every follower (path set per file)
   };
 
-  /// `known`: the key's delivered positions, most recent first.
+  /// `known`: the key's delivered positions, most recent first; among them
+  /// the key's baseline (see baseline_identity()), when it has one.
   file_set(options opts, std::vector<resume_position> known);
+
+  /// The identity of a key's baseline record: not a file, but the position
+  /// whose offset is the unix time (ms) since which the key tracks its files.
+  /// A rotated copy the key does not know is read whole when it was modified
+  /// since then, and taken as history when older. The sink makes it (and
+  /// commits it) when a key first asks for its positions; without one the
+  /// key tracks since now.
+  static bool is_baseline(const file_identity& id) { return id.device == 0 && id.inode == 0; }
+  int64_t tracking_since_ms() const { return since_ms_; }
   ~file_set() override;
 
   /// Looks for matching files (glob keys; a plain path has its one follower).
@@ -80,17 +91,25 @@ private:
   };
   bool excluded(const std::string& path) const;
   follow_status step_all(line_batch& out, std::size_t budget);
+  follow_status step_in_order(line_batch& out, std::size_t budget);
   /// Steps one follower and keeps what the step changed (notices, a finished
   /// file, counts, its open file), so that what a tailer asks after every
   /// step and wait needs no walk over a thousand followers.
   follow_status step_one(const std::string& path, file_follower& f, line_batch& out,
                          std::size_t budget);
-  file_follower& add(const std::string& path, std::optional<resume_position> resume);
+  file_follower& add(const std::string& path, std::optional<resume_position> resume,
+                     bool sibling = false);
+  /// Rotated copies of the followed files that the pattern does not match
+  /// (app.log.1 for app.log or *.log): followed too, so that a file rotated
+  /// while logcatch was down or behind is read to its end.
+  void scan_siblings(const std::set<std::string>& matched, std::set<std::string>& found);
 
   options opts_;
   bool glob_;
   bool first_scan_ = true;
-  std::vector<resume_position> known_;
+  int64_t since_ms_ = 0;
+  std::vector<std::string> sibling_order_; // a plain path's rotated files, oldest first
+  known_files known_;
   std::map<std::string, std::unique_ptr<file_follower>> followers_; // by path
   std::map<std::pair<uint64_t, uint64_t>, claim_entry> claims_;     // by (device, inode)
   std::size_t next_ = 0;

@@ -114,7 +114,13 @@ void run(self_ptr self) {
     line_batch batch;
     batch.key = st.cfg.key;
     batch.incarnation = st.incarnation;
-    auto status = st.files->step(batch, st.cfg.max_inflight_bytes - st.inflight);
+    follow_status status;
+    try {
+      status = st.files->step(batch, st.cfg.max_inflight_bytes - st.inflight);
+    } catch (...) {
+      report_file_events(self); // a rotation the fault hook crashed on still counts
+      throw;
+    }
     log_notices(st);
     // Reported after every step: the next one may end in a (fault hook) crash.
     report_file_events(self);
@@ -126,8 +132,8 @@ void run(self_ptr self) {
     if (status != follow_status::progress) {
       update_gauges(st, true);
       bool event = st.waiter->wait(st.cfg.poll_interval, st.files->open_files());
-      if (event && st.waiter->names_changed() && st.files->globbing())
-        st.last_scan = {}; // something changed in the folder: look for new files now
+      if (event && st.waiter->names_changed())
+        st.last_scan = {}; // something changed in the folder: look for new (rotated) files now
       if (st.files->globbing()) {
         // Which files to look at: those inotify names, or all of them when
         // it names none, cannot watch, or the safety round is due.
@@ -173,7 +179,11 @@ caf::behavior tailer_actor(self_ptr self, log_config cfg, caf::actor sink, caf::
   opts.exclude = cfg.exclude;
   opts.ignore_older = cfg.ignore_older;
   opts.follower.path = cfg.path;
-  opts.follower.start = first_start ? cfg.start : read_from::head;
+  // One rule at process start, tailer restart and reload alike: read_from
+  // concerns only a key that has never delivered a line (no position). A key
+  // with a checkpoint resumes the files it knows, and every file it has not
+  // seen (rotated or written while logcatch was down) is read from its start.
+  opts.follower.start = first_start && known.empty() ? cfg.start : read_from::head;
   opts.follower.max_line_bytes = cfg.max_line_bytes;
   opts.follower.read_block = st.read_block;
   opts.follower.fingerprint_bytes = cfg.fingerprint_bytes;

@@ -83,17 +83,50 @@ TEST_CASE("each file of a key has its own position, most recent first") {
   CHECK_FALSE(p.check(batch(7, 10, "d\n")).note.empty()); // a gap
 }
 
-TEST_CASE("forgotten and expired positions are dropped, but never a key's most recent") {
+TEST_CASE("a forgotten position is dropped, the others stay however old they are") {
   delivery_positions p;
   p.commit(batch(7, 0, "a\n", true), 100);
   p.commit(batch(8, 0, "b\n", true), 200);
   p.commit(batch(9, 0, "c\n", true), 300);
   p.forget("k", file_identity{1, 8});
-  CHECK(p.get("k").size() == 2);
-  p.expire(1000);
   auto left = p.get("k");
-  REQUIRE(left.size() == 1);
+  REQUIRE(left.size() == 2);
   CHECK(left[0].file.inode == 9);
+  CHECK(left[1].file.inode == 7);
+  CHECK(p.count("k") == 2);
+}
+
+TEST_CASE("a key keeps a position for each of ten thousand files, and finds each by inode or content") {
+  // The old cap of 64 positions per key made a restart read a 70-file glob
+  // again: every file a key tells about keeps its position until forgotten.
+  delivery_positions p;
+  constexpr uint64_t files = 10000;
+  for (uint64_t i = 1; i <= files; ++i) {
+    auto b = batch(i, 0, "line of file " + std::to_string(i) + "\n", true);
+    b.file.prefix_len = 16;
+    b.file.prefix_hash = i * 7919;
+    b.reading = i;
+    p.commit(b, static_cast<int64_t>(i));
+  }
+  REQUIRE(p.count("k") == files);
+  REQUIRE(p.get("k").size() == files);
+  CHECK(p.get("k").front().file.inode == files); // most recent first
+  for (uint64_t i = 1; i <= files; i += 997) {
+    auto again = batch(i, 0, "line of file " + std::to_string(i) + "\n");
+    again.file.prefix_len = 16;
+    again.file.prefix_hash = i * 7919;
+    CHECK(p.check(again).drop); // by inode and content (no reading id)
+    auto copied = again;        // a copy: another inode, the same content
+    copied.file.inode = files + i;
+    CHECK(p.check(copied).drop);
+    auto next = batch(i, again.end_offset, "more\n");
+    next.file = again.file;
+    CHECK(p.check(next).note.empty());
+  }
+  p.forget("k", file_identity{1, 5, 16, 5 * 7919});
+  CHECK(p.count("k") == files - 1);
+  auto all = p.all();
+  CHECK(all["k"].size() == files - 1);
 }
 
 TEST_CASE("a restart batch sent again (same reading) is checked like any other, a new reading is not") {

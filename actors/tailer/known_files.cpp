@@ -1,0 +1,122 @@
+#include "actors/tailer/known_files.hpp"
+
+#include <algorithm>
+#include <cerrno>
+#include <fcntl.h>
+#include <unistd.h>
+
+namespace logcatch {
+
+void known_files::erase_same(const file_identity& id) {
+  std::vector<uint64_t> gone;
+  auto range = by_inode_.equal_range({id.device, id.inode});
+  for (auto it = range.first; it != range.second; ++it)
+    if (same_file(entries_.at(it->second).pos.file, id))
+      gone.push_back(it->second);
+  if (id.prefix_len > 0) {
+    auto c = by_content_.equal_range({id.prefix_len, id.prefix_hash});
+    for (auto it = c.first; it != c.second; ++it)
+      gone.push_back(it->second);
+  }
+  for (auto n : gone) {
+    auto e = entries_.find(n);
+    if (e == entries_.end())
+      continue;
+    auto& f = e->second.pos.file;
+    for (auto [a, b] = by_inode_.equal_range({f.device, f.inode}); a != b; ++a)
+      if (a->second == n) {
+        by_inode_.erase(a);
+        break;
+      }
+    for (auto [a, b] = by_content_.equal_range({f.prefix_len, f.prefix_hash}); a != b; ++a)
+      if (a->second == n) {
+        by_content_.erase(a);
+        break;
+      }
+    entries_.erase(e);
+  }
+}
+
+void known_files::insert(const resume_position& pos, int64_t order) {
+  auto n = next_id_++;
+  entries_[n] = entry{pos, order};
+  by_inode_.emplace(std::make_pair(pos.file.device, pos.file.inode), n);
+  if (pos.file.prefix_len > 0)
+    by_content_.emplace(std::make_pair(pos.file.prefix_len, pos.file.prefix_hash), n);
+}
+
+void known_files::put(const resume_position& pos) {
+  erase_same(pos.file);
+  insert(pos, ++newest_);
+}
+
+void known_files::put_oldest(const resume_position& pos) {
+  insert(pos, --oldest_);
+}
+
+bool known_files::still_in_original(const resume_position& pos) {
+  if (pos.path.empty())
+    return false;
+  int fd = ::open(pos.path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0)
+    return false;
+  auto st = stat_fd(fd);
+  bool same = st.id == pos.file && starts_like(fd, pos.file);
+  ::close(fd);
+  return same;
+}
+
+std::optional<uint64_t> known_files::offset_of(int fd, const file_identity& id) const {
+  const entry* best = nullptr;
+  auto better = [&](const entry& e) { return best == nullptr || e.order > best->order; };
+  // The same inode, still starting with the bytes hashed then.
+  for (auto [a, b] = by_inode_.equal_range({id.device, id.inode}); a != b; ++a) {
+    auto& e = entries_.at(a->second);
+    if (better(e) && starts_like(fd, e.pos.file))
+      best = &e;
+  }
+  if (best != nullptr)
+    return best->pos.offset;
+  // By content: the hash of every prefix of the file's first bytes, from one read.
+  auto size = stat_fd(fd).size;
+  auto len = static_cast<std::size_t>(std::min<uint64_t>(size, fingerprint_bytes_));
+  if (len == 0 || by_content_.empty())
+    return std::nullopt;
+  std::vector<char> head(len);
+  std::size_t got = 0;
+  while (got < len) {
+    auto n = ::pread(fd, head.data() + got, len - got, static_cast<off_t>(got));
+    if (n < 0 && errno == EINTR)
+      continue;
+    if (n <= 0)
+      break;
+    got += static_cast<std::size_t>(n);
+  }
+  uint64_t h = hash_bytes(nullptr, 0);
+  const entry* full = nullptr;
+  std::vector<const entry*> short_matches;
+  for (std::size_t i = 0; i < got; ++i) {
+    h ^= static_cast<unsigned char>(head[i]);
+    h *= 1099511628211ull;
+    auto plen = static_cast<uint32_t>(i + 1);
+    for (auto [a, b] = by_content_.equal_range({plen, h}); a != b; ++a) {
+      auto& e = entries_.at(a->second);
+      if (plen >= fingerprint_bytes_) {
+        if (full == nullptr || e.order > full->order)
+          full = &e;
+      } else if (size >= e.pos.offset) {
+        short_matches.push_back(&e);
+      }
+    }
+  }
+  if (full != nullptr)
+    return full->pos.offset;
+  std::sort(short_matches.begin(), short_matches.end(),
+            [](const entry* a, const entry* b) { return a->order > b->order; });
+  for (auto* e : short_matches)
+    if (!(e->pos.file == id) && !still_in_original(e->pos))
+      return e->pos.offset;
+  return std::nullopt;
+}
+
+} // namespace logcatch

@@ -1,0 +1,57 @@
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "actors/tailer/file_follower.hpp"
+
+namespace logcatch {
+
+/// Where a key's files were left (the delivered positions it started with,
+/// and the files its followers gave back), indexed so that finding the
+/// position of a file just opened costs one read of its first bytes and a
+/// few lookups, with ten thousand positions as with ten.
+class known_files {
+public:
+  explicit known_files(uint32_t fingerprint_bytes) : fingerprint_bytes_(fingerprint_bytes) {}
+
+  /// Adds `pos` as the most recent; an entry for the same file goes.
+  void put(const resume_position& pos);
+  /// Adds `pos` as older than every entry so far (loading a most-recent-first list).
+  void put_oldest(const resume_position& pos);
+  std::size_t size() const { return entries_.size(); }
+
+  /// Where reading stopped before in the open file `fd` (identity `id`):
+  ///  - the same inode that still starts with the bytes hashed then;
+  ///  - else another file whose first fingerprint_bytes bytes are the
+  ///    same (a copy or a renamed file, by content);
+  ///  - else a position that hashed fewer bytes whose content the file
+  ///    starts with and holds whole, provided that content is no longer
+  ///    where it was read (copytruncate: the copy goes on with the reading).
+  ///    While the original still holds it, a short match may be a new file
+  ///    that happens to start alike.
+  std::optional<uint64_t> offset_of(int fd, const file_identity& id) const;
+
+private:
+  struct entry {
+    resume_position pos;
+    int64_t order = 0; // higher = more recent
+  };
+  void insert(const resume_position& pos, int64_t order);
+  void erase_same(const file_identity& id);
+  /// The content read at `pos` is still in the file it was read from.
+  static bool still_in_original(const resume_position& pos);
+
+  uint32_t fingerprint_bytes_;
+  int64_t newest_ = 0, oldest_ = 0;
+  uint64_t next_id_ = 0;
+  std::unordered_map<uint64_t, entry> entries_;
+  std::multimap<std::pair<uint64_t, uint64_t>, uint64_t> by_inode_;
+  std::multimap<std::pair<uint32_t, uint64_t>, uint64_t> by_content_; // (prefix_len, hash)
+};
+
+} // namespace logcatch

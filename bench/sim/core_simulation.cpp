@@ -1,0 +1,458 @@
+#include "bench/sim/core_simulation.hpp"
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <fcntl.h>
+#include <filesystem>
+#include <map>
+#include <memory>
+#include <random>
+#include <set>
+#include <sstream>
+#include <unistd.h>
+
+#include "actors/sink/delivery_positions.hpp"
+#include "actors/tailer/file_set.hpp"
+
+namespace fs = std::filesystem;
+
+namespace logcatch::sim {
+
+std::string sim_result::summary() const {
+  std::ostringstream s;
+  s << ops << " ops, " << v.written << " lines written (" << v.must << " must arrive), "
+    << v.delivered << " delivered, lost " << v.lost << ", duplicated " << v.duplicated
+    << ", out of order " << v.out_of_order;
+  if (!error.empty())
+    s << "; error: " << error;
+  return s.str();
+}
+
+namespace {
+
+int64_t wall_ms() {
+  using namespace std::chrono;
+  return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
+}
+
+void append_bytes(const std::string& path, const std::string& bytes) {
+  int fd = ::open(path.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
+  if (fd < 0)
+    throw std::runtime_error("cannot open " + path + " for writing");
+  std::size_t done = 0;
+  while (done < bytes.size()) {
+    auto n = ::write(fd, bytes.data() + done, bytes.size() - done);
+    if (n <= 0) {
+      ::close(fd);
+      throw std::runtime_error("cannot write " + path);
+    }
+    done += static_cast<std::size_t>(n);
+  }
+  ::close(fd);
+}
+
+/// One run of a program: the files and the model on one side, the core
+/// (tailers' file_sets, the sink's positions and output) on the other.
+class core_run {
+public:
+  core_run(const program& p, std::string dir)
+    : p_(p), dir_(std::move(dir)), rng_(p.seed ^ 0x5DEECE66Dull) {
+    uint32_t first = 0;
+    for (auto& k : p_.keys) {
+      first_stream_.push_back(first);
+      first += k.streams;
+    }
+  }
+
+  sim_result run() {
+    sim_result r;
+    try {
+      start(true);
+      for (auto& o : p_.ops) {
+        apply(o);
+        ++r.ops;
+      }
+      finish_writes();
+      if (!running_)
+        start(true);
+      drain();
+    } catch (const std::exception& e) {
+      r.error = e.what();
+    }
+    r.v = model_.judge(output_);
+    if (malformed_ > 0 && r.error.empty())
+      r.error = std::to_string(malformed_) + " malformed lines in the output";
+    return r;
+  }
+
+private:
+  struct key_state {
+    std::unique_ptr<file_set> files;
+  };
+
+  std::string pattern(uint32_t key) const {
+    auto& k = p_.keys[key];
+    switch (k.shape) {
+      case key_shape::plain: return dir_ + "/" + k.name + ".log";
+      case key_shape::glob_with_rotated: return dir_ + "/" + k.name + "-*.log*";
+      case key_shape::glob_without_rotated: return dir_ + "/" + k.name + "-*.log";
+    }
+    return {};
+  }
+
+  std::string path_of(uint32_t key, uint32_t stream) const {
+    auto& k = p_.keys[key];
+    if (k.shape == key_shape::plain)
+      return dir_ + "/" + k.name + ".log";
+    return dir_ + "/" + k.name + "-" + std::to_string(stream) + ".log";
+  }
+
+  uint32_t global_stream(uint32_t key, uint32_t stream) const {
+    return first_stream_[key] + stream;
+  }
+
+  uint64_t file_id(const std::string& path) {
+    auto it = file_ids_.find(path);
+    if (it != file_ids_.end())
+      return it->second;
+    return file_ids_[path] = next_file_id_++;
+  }
+
+  // ---- files -------------------------------------------------------------
+
+  void complete_partial(const std::string& path) {
+    auto it = partial_.find(path);
+    if (it == partial_.end())
+      return;
+    append_bytes(path, it->second + "\n");
+    partial_.erase(it);
+  }
+
+  void finish_writes() {
+    auto pending = partial_;
+    for (auto& [path, rest] : pending)
+      complete_partial(path);
+  }
+
+  void write_line(uint32_t key, uint32_t stream, std::size_t filler, bool partial) {
+    auto path = path_of(key, stream);
+    complete_partial(path);
+    auto line = model_.write(global_stream(key, stream), file_id(path));
+    auto text = delivery_model::text(line, filler);
+    if (!partial) {
+      append_bytes(path, text + "\n");
+      return;
+    }
+    auto half = text.size() / 2;
+    append_bytes(path, text.substr(0, half));
+    partial_[path] = text.substr(half);
+  }
+
+  bool committed(const line_ref& l) const { return committed_lines_.count(l) > 0; }
+
+  void destroy(const std::string& path) {
+    auto it = file_ids_.find(path);
+    if (it == file_ids_.end())
+      return;
+    model_.destroy(it->second, [this](const line_ref& l) { return committed(l); });
+  }
+
+  void remove_file(const std::string& path) {
+    destroy(path);
+    file_ids_.erase(path);
+    partial_.erase(path);
+    ::unlink(path.c_str());
+  }
+
+  void rename_file(const std::string& from, const std::string& to) {
+    if (fs::exists(to))
+      remove_file(to);
+    fs::rename(from, to);
+    file_ids_[to] = file_ids_[from];
+    file_ids_.erase(from);
+  }
+
+  /// The name the next rotated copy of `path` gets, making room for it
+  /// (numbered: shift .1 -> .2 ...; dateext: a new dated name), and deleting
+  /// what falls beyond keep_rotated.
+  std::string rotated_name(const std::string& path, bool dateext) {
+    auto keep = p_.keep_rotated;
+    if (dateext) {
+      auto& dated = dated_[path];
+      char suffix[32];
+      std::snprintf(suffix, sizeof suffix, "-2026%08u", ++date_counter_);
+      auto name = path + suffix;
+      dated.push_back(name);
+      while (dated.size() > keep) {
+        remove_file(dated.front());
+        dated.erase(dated.begin());
+      }
+      return name;
+    }
+    auto numbered = [&](uint32_t i) { return path + "." + std::to_string(i); };
+    if (fs::exists(numbered(keep)))
+      remove_file(numbered(keep));
+    for (uint32_t i = keep - 1; i >= 1; --i)
+      if (fs::exists(numbered(i)))
+        rename_file(numbered(i), numbered(i + 1));
+    return numbered(1);
+  }
+
+  void rotate(uint32_t key, uint32_t stream, bool copy, bool dateext) {
+    auto path = path_of(key, stream);
+    complete_partial(path);
+    if (!fs::exists(path))
+      return;
+    auto target = rotated_name(path, dateext);
+    if (!copy) {
+      rename_file(path, target);
+      append_bytes(path, ""); // logrotate's create
+      file_id(path);
+      return;
+    }
+    fs::copy_file(path, target, fs::copy_options::overwrite_existing);
+    auto copy_id = next_file_id_++;
+    file_ids_[target] = copy_id;
+    model_.copy(file_id(path), copy_id);
+    destroy(path); // every line lives on in the copy
+    ::truncate(path.c_str(), 0);
+  }
+
+  // ---- collector ---------------------------------------------------------
+
+  void start_tailer(uint32_t key, bool first_start) {
+    // The root's sync: the sink makes the key's baseline if it has none, and
+    // answers once it is committed.
+    auto& name = p_.keys[key].name;
+    if (positions_.ensure_baseline(name, wall_ms()))
+      committed_positions_.ensure_baseline(name, wall_ms());
+    auto positions = positions_.get(name);
+    std::vector<resume_position> known;
+    for (auto& pos : positions)
+      known.push_back(resume_position{pos.file, pos.offset, pos.path});
+    file_set::options opts;
+    opts.pattern = pattern(key);
+    opts.follower.path = opts.pattern;
+    // As the tailer actor decides it (read_from is head in the simulation).
+    opts.follower.start = first_start && known.empty() ? read_from::head : read_from::head;
+    opts.follower.max_line_bytes = p_.max_line_bytes;
+    opts.follower.read_block = p_.read_block;
+    opts.follower.fingerprint_bytes = p_.fingerprint_bytes;
+    tailers_[key].files = std::make_unique<file_set>(opts, std::move(known));
+    tailers_[key].files->scan();
+  }
+
+  void start(bool first_start) {
+    running_ = true;
+    tailers_.resize(p_.keys.size());
+    for (uint32_t k = 0; k < p_.keys.size(); ++k)
+      start_tailer(k, first_start);
+  }
+
+  void down() {
+    running_ = false;
+    tailers_.clear();
+  }
+
+  void commit() {
+    for (auto i = committed_len_; i < output_.size(); ++i)
+      committed_lines_.insert(output_[i].line);
+    committed_len_ = output_.size();
+    committed_positions_ = positions_;
+  }
+
+  void deliver(line_batch& b) {
+    auto check = positions_.check(b);
+    if (check.drop)
+      return;
+    b.for_each_line(check.first_line, [&](const char* data, std::size_t n) {
+      line_ref l;
+      if (delivery_model::parse(data, n, l))
+        output_.push_back(delivered_line{l, b.reading});
+      else
+        ++malformed_;
+    });
+    positions_.commit(b, clock_ms_);
+    clock_ms_ += static_cast<int64_t>(rng_() % 3); // ties happen in a real sink too
+  }
+
+  /// One tailer step, as the tailer actor takes it; true if it did something.
+  bool step(uint32_t key) {
+    auto& files = *tailers_[key].files;
+    if (rng_() % 2 == 0)
+      files.scan();
+    line_batch batch;
+    batch.key = p_.keys[key].name;
+    auto status = files.step(batch, 8 * 1024 * 1024);
+    files.take_notices();
+    auto finished = files.take_finished();
+    bool did = status == follow_status::progress || batch.restart || !batch.empty();
+    if (batch.restart || !batch.empty())
+      deliver(batch);
+    for (auto& done : finished)
+      positions_.forget(batch.key, done);
+    return did;
+  }
+
+  void drain() {
+    int quiet_rounds = 0;
+    for (int round = 0; round < 200000 && quiet_rounds < 3; ++round) {
+      bool any = false;
+      for (uint32_t k = 0; k < p_.keys.size(); ++k) {
+        tailers_[k].files->scan();
+        for (std::size_t i = 0; i < tailers_[k].files->files() + 2; ++i)
+          any = step(k) || any;
+      }
+      quiet_rounds = any ? 0 : quiet_rounds + 1;
+    }
+    if (quiet_rounds < 3)
+      throw std::runtime_error("the tailers never settled after the last operation");
+  }
+
+  void apply(const op& o) {
+    switch (o.kind) {
+      case op_kind::append:
+        for (uint32_t i = 0; i < o.n; ++i)
+          write_line(o.key, o.stream, 8 + rng_() % 40, false);
+        break;
+      case op_kind::append_partial:
+        write_line(o.key, o.stream, 8 + rng_() % 40, true);
+        break;
+      case op_kind::append_long:
+        write_line(o.key, o.stream, p_.max_line_bytes * 2, false);
+        break;
+      case op_kind::rotate_create:
+        rotate(o.key, o.stream, false, o.n == 1);
+        break;
+      case op_kind::rotate_copy:
+        rotate(o.key, o.stream, true, o.n == 1);
+        break;
+      case op_kind::truncate: {
+        auto path = path_of(o.key, o.stream);
+        complete_partial(path);
+        if (fs::exists(path)) {
+          destroy(path);
+          ::truncate(path.c_str(), 0);
+        }
+        break;
+      }
+      case op_kind::remove: {
+        auto path = path_of(o.key, o.stream);
+        complete_partial(path);
+        if (fs::exists(path))
+          remove_file(path);
+        break;
+      }
+      case op_kind::step:
+        if (running_)
+          for (uint32_t i = 0; i < o.n; ++i)
+            step(o.key);
+        break;
+      case op_kind::commit:
+        if (running_)
+          commit();
+        break;
+      case op_kind::crash_tailer:
+        if (running_)
+          start_tailer(o.key, false);
+        break;
+      case op_kind::kill:
+        if (running_) {
+          down();
+          positions_ = committed_positions_;
+          output_.resize(committed_len_);
+        }
+        break;
+      case op_kind::stop:
+        if (running_) {
+          commit();
+          down();
+        }
+        break;
+      case op_kind::start:
+        if (!running_)
+          start(true);
+        break;
+      case op_kind::reload_update:
+        if (running_)
+          for (uint32_t k = 0; k < p_.keys.size(); ++k)
+            start_tailer(k, true);
+        break;
+    }
+  }
+
+  const program& p_;
+  std::string dir_;
+  std::mt19937_64 rng_;
+  delivery_model model_;
+  std::vector<uint32_t> first_stream_;
+  std::map<std::string, uint64_t> file_ids_;
+  uint64_t next_file_id_ = 1;
+  std::map<std::string, std::string> partial_;
+  std::map<std::string, std::vector<std::string>> dated_;
+  uint32_t date_counter_ = 0;
+
+  bool running_ = false;
+  std::vector<key_state> tailers_;
+  delivery_positions positions_;
+  std::vector<delivered_line> output_;
+  delivery_positions committed_positions_;
+  std::size_t committed_len_ = 0;
+  std::set<line_ref> committed_lines_;
+  int64_t clock_ms_ = 1'700'000'000'000;
+  uint64_t malformed_ = 0;
+};
+
+} // namespace
+
+sim_result run_in_core(const program& p, const std::string& scratch, bool keep) {
+  static uint64_t counter = 0;
+  auto dir = scratch + "/sim-" + std::to_string(p.seed) + "-" + std::to_string(::getpid()) + "-" +
+             std::to_string(++counter);
+  fs::create_directories(dir);
+  sim_result r;
+  {
+    core_run run(p, dir);
+    r = run.run();
+  }
+  if (!keep) {
+    std::error_code ec;
+    fs::remove_all(dir, ec);
+  }
+  return r;
+}
+
+program shrink(const program& failing, const std::string& scratch, int budget) {
+  program best = failing;
+  // The smaller program must fail the same way: a duplicate, a line out of
+  // order or an error is not traded for a loss (losses are easier to get).
+  auto first = run_in_core(failing, scratch);
+  auto kind = [](const sim_result& r) {
+    return !r.error.empty() ? 3 : r.v.duplicated > 0 ? 2 : r.v.out_of_order > 0 ? 1 : 0;
+  };
+  auto wanted = kind(first);
+  auto fails = [&](const program& p) {
+    --budget;
+    auto r = run_in_core(p, scratch);
+    return !r.ok() && kind(r) == wanted;
+  };
+  for (std::size_t chunk = std::max<std::size_t>(1, best.ops.size() / 2); chunk >= 1 && budget > 0;
+       chunk /= 2) {
+    for (std::size_t i = 0; i < best.ops.size() && budget > 0;) {
+      program candidate = best;
+      auto end = std::min(best.ops.size(), i + chunk);
+      candidate.ops.erase(candidate.ops.begin() + static_cast<long>(i),
+                          candidate.ops.begin() + static_cast<long>(end));
+      if (fails(candidate))
+        best = std::move(candidate); // same i: the next chunk slid into place
+      else
+        i += chunk;
+    }
+    if (chunk == 1)
+      break;
+  }
+  return best;
+}
+
+} // namespace logcatch::sim
