@@ -7,6 +7,7 @@
 #include <thread>
 
 #include "bench/workload/delivery_verifier.hpp"
+#include "bench/workload/loopback_port.hpp"
 #include "bench/workload/numbered_writer.hpp"
 #include "process_support.hpp"
 #include "verify_support.hpp"
@@ -389,4 +390,45 @@ TEST_CASE("a config linked from another folder is applied when its target is edi
   REQUIRE(eventually([&] { return f.delivered("a", a->written()) && f.delivered("b", b->written()); }));
   f.stop();
   f.require_clean({{"a", a->written()}, {"b", b->written()}});
+}
+
+TEST_CASE("a remote sink's new address is applied while logs flow into the config's folder") {
+  temp_dir dir;
+  uint16_t nobody = free_loopback_port();
+  uint16_t port = free_loopback_port();
+  child_process aggregator{{LOGCATCH_BINARY, "aggregate", "--listen", "127.0.0.1:" + std::to_string(port),
+                            "--sink-path", dir / "agg.log", "--auth-token", "t0ken"},
+                           dir.path()};
+  REQUIRE(eventually([&] { return contains(aggregator.err(), "listening on"); }));
+  auto config = [&](uint16_t to) {
+    return "logs:\n  a: a.log\nsink: {type: remote, address: '127.0.0.1:" + std::to_string(to) +
+           "', node: n1, auth_token: t0ken}\n";
+  };
+  write_file(dir / "config.yaml", config(nobody), false);
+  auto a = steady_writer(dir.path(), "a");
+  a->start();
+  child_process collector{{LOGCATCH_BINARY, "run", "--config", dir / "config.yaml"}, dir.path()};
+  REQUIRE(eventually([&] { return contains(collector.err(), "cannot connect"); }));
+  busy_folder noise{dir.path()};
+  write_file(dir / "config.yaml", config(port), false);
+  auto now_sending = "now sending to the aggregator at 127.0.0.1:" + std::to_string(port);
+  bool applied = eventually([&] { return contains(collector.err(), now_sending); },
+                            std::chrono::seconds(15));
+  INFO(collector.err());
+  REQUIRE(applied);
+  noise.stop();
+  a->stop();
+  auto delivered = [&] {
+    delivery_verifier v;
+    v.on_text(read_file(dir / "agg.log"));
+    return v.unique("a") >= a->written();
+  };
+  REQUIRE(eventually(delivered));
+  collector.signal(SIGTERM);
+  CHECK(collector.wait() == 0);
+  aggregator.signal(SIGTERM);
+  CHECK(aggregator.wait() == 0);
+  delivery_verifier v;
+  v.on_text(read_file(dir / "agg.log"));
+  require_clean(v, {{"a", a->written()}});
 }
