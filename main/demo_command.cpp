@@ -26,6 +26,10 @@ namespace {
 constexpr double demo_lines_per_second = 200;
 constexpr uint64_t demo_rotate_every = 1000;
 constexpr uint64_t demo_crash_every = 300;
+/// Lines logdir4's file has before its key is added (fewer than a rotation).
+constexpr uint64_t demo_logdir4_early_lines = 100;
+/// How long the demo waits for the reload that adds logdir4 before it calls it a failure.
+constexpr int demo_reload_limit_s = 10;
 
 /// The seed scenario's config: logdir1..3 under `dir` (logdir4 is added
 /// later), logdir3's tailer panics every few hundred lines, lines go to stdout.
@@ -126,26 +130,48 @@ int demo_command(int seconds, bool keep_files) {
       w.lines_per_second = demo_lines_per_second;
       w.rotate_every = demo_rotate_every;
       writers[w.stream] = std::make_unique<numbered_writer>(w);
-      writers[w.stream]->start(); // logdir4 is written before it is collected: read_from head
+      if (i <= 3)
+        writers[w.stream]->start();
     }
+    // logdir4's key is a plain path that appears later: it follows the file
+    // at its path from that file's start, not files rotated away before the
+    // key existed. So its file gets a first few lines before the key exists
+    // (fewer than a rotation: nothing rotates away), and it is written
+    // steadily only once the key collects (its first lines are delivered).
+    writers["logdir4"]->write_lines(demo_logdir4_early_lines);
     auto wait_until_delivered = [&](const std::string& stream, std::chrono::seconds limit) {
       auto deadline = std::chrono::steady_clock::now() + limit;
       while (verifier.unique(stream) < writers[stream]->written() &&
              std::chrono::steady_clock::now() < deadline)
         std::this_thread::sleep_for(std::chrono::milliseconds(20));
+      return verifier.unique(stream) >= writers[stream]->written();
     };
     auto start = std::chrono::steady_clock::now();
     auto at = [&](double fraction) {
       return start + std::chrono::milliseconds(static_cast<long>(seconds * 1000 * fraction));
     };
-    bool added = false, removed = false, interrupted = false;
+    bool added = false, removed = false, interrupted = false, reload_late = false;
     while (!interrupted && std::chrono::steady_clock::now() < at(1.0)) {
       int sig = wait_for_signal(std::chrono::milliseconds(100));
       interrupted = sig == SIGINT || sig == SIGTERM;
       if (!added && std::chrono::steady_clock::now() >= at(1.0 / 3)) {
         added = true;
         log_info("demo", "editing the config: adding logdir4");
+        auto edited = std::chrono::steady_clock::now();
         save_config(config_path, demo_yaml(true, true));
+        // A reload applies within about a second, also while logs flow; on
+        // a loaded machine it may take longer, but not this long.
+        if (!wait_until_delivered("logdir4", std::chrono::seconds(demo_reload_limit_s))) {
+          reload_late = true;
+          log_error("demo", "logdir4 was not collected within " +
+                              std::to_string(demo_reload_limit_s) + " s of the edit");
+        } else {
+          auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                      std::chrono::steady_clock::now() - edited).count();
+          log_info("demo", "logdir4 collected " + std::to_string(ms) +
+                             " ms after the edit; its writer starts");
+        }
+        writers["logdir4"]->start();
       }
       if (!removed && std::chrono::steady_clock::now() >= at(2.0 / 3)) {
         removed = true;
@@ -172,7 +198,11 @@ int demo_command(int seconds, bool keep_files) {
     running.stop();
     auto reports = verifier.report(written);
     print_summary(seconds, reports, running.stats(), verifier.malformed());
-    exit_code = delivery_verifier::clean(reports, verifier.malformed()) ? 0 : 1;
+    if (reload_late)
+      std::printf("FAILED: the edit adding logdir4 was not collected within %d s\n",
+                  demo_reload_limit_s);
+    std::fflush(stdout);
+    exit_code = delivery_verifier::clean(reports, verifier.malformed()) && !reload_late ? 0 : 1;
   }
   if (!keep_files) {
     std::error_code ec;

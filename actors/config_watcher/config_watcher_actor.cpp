@@ -1,5 +1,6 @@
 #include "actors/config_watcher/config_watcher_actor.hpp"
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
@@ -17,8 +18,7 @@ namespace {
 
 using self_ptr = caf::stateful_actor<config_watcher_state>*;
 
-constexpr millis poll_interval{1000};
-constexpr millis debounce{150};
+constexpr millis content_check_every{1000};
 
 std::optional<std::string> read_content(const std::string& path, std::string& problem) {
   std::ifstream in(path, std::ios::binary);
@@ -98,16 +98,23 @@ void reload(self_ptr self, bool forced) {
 
 void watch(self_ptr self) {
   auto& st = self->state;
-  auto wait_for = st.last_event ? debounce : poll_interval;
-  bool event = st.waiter->wait(wait_for);
-  auto now = config_watcher_state::clock::now();
-  if (event) {
-    st.last_event = now; // (re)start the quiet period
-  } else if (st.last_event && now - *st.last_event >= debounce) {
-    st.last_event.reset();
+  using clock = config_watcher_state::clock;
+  auto until = st.debounce.pending() ? st.debounce.due_at() : st.next_content_check;
+  auto left = std::chrono::ceil<millis>(until - clock::now());
+  if (st.watch->wait(std::max(left, millis{0})))
+    st.debounce.on_event(clock::now());
+  auto now = clock::now();
+  if (st.debounce.due(now)) {
+    st.debounce.reset();
+    st.next_content_check = now + content_check_every;
     reload(self, false);
-  } else if (!st.last_event) {
-    reload(self, false); // the stat-poll fallback: compare the content
+  } else if (!st.debounce.pending() && now >= st.next_content_check) {
+    // The stat-poll fallback (no inotify), and a net under the events: an
+    // edit no event told about (a bind mount, a remote filesystem) still
+    // applies within a second. Not while a burst is being debounced: the
+    // file may be half written.
+    st.next_content_check = now + content_check_every;
+    reload(self, false);
   }
   self->send(self, watch_atom::value);
 }
@@ -124,7 +131,8 @@ caf::behavior config_watcher_actor(self_ptr self, std::string path, collector_co
   // The watch starts now, so what the file holds now is the baseline; if it
   // is no longer what the running config was parsed from (edited while
   // logcatch started), the first look below applies it.
-  st.waiter = std::make_unique<change_waiter>(st.path, true);
+  st.watch = std::make_unique<config_file_watch>(st.path);
+  st.next_content_check = config_watcher_state::clock::now() + content_check_every;
   std::string problem;
   if (auto content = read_content(st.path, problem)) {
     try {

@@ -9,7 +9,8 @@
 #include <caf/all.hpp>
 
 #include "actors/metrics/metrics_registry.hpp"
-#include "actors/tailer/change_waiter.hpp"
+#include "actors/config_watcher/config_file_watch.hpp"
+#include "actors/config_watcher/reload_debounce.hpp"
 #include "config/config_model.hpp"
 
 namespace logcatch {
@@ -24,18 +25,24 @@ struct config_watcher_state {
   collector_config current;        ///< the config in force
   std::string seen_content;        ///< last content handled (applied or rejected)
   bool missing_reported = false;
-  std::unique_ptr<change_waiter> waiter;
-  std::optional<clock::time_point> last_event; ///< set while debouncing a burst
+  std::unique_ptr<config_file_watch> watch;
+  /// A burst of events on the file is applied 150 ms after it ends, and at
+  /// most 1 s after it began (a file rewritten without pause still applies).
+  reload_debounce debounce{std::chrono::milliseconds(150), std::chrono::milliseconds(1000)};
+  clock::time_point next_content_check{}; ///< the once-a-second content compare
   uint64_t applied = 0;
   uint64_t rejected = 0;
 };
 
 /// Watches the config file and turns edits into add/update/remove messages to
-/// the root. Detached: it waits on inotify on the file's folder, so editors
+/// the root. Detached: it waits on inotify for the names of the file's
+/// symlink chain and for writes to the file (`config_file_watch`), so editors
 /// that save by writing a temporary file and renaming it, and symlink swaps,
-/// are seen; every second it also compares the file's content (the stat-poll
-/// fallback). A burst of events is applied once it has been quiet for
-/// debounce. An invalid config is rejected with FILE:LINE:COL in the log and
+/// are seen, while other files in the same folder (the state file, saved
+/// every 200 ms) are not. Every second without such an event it also
+/// compares the file's content (the stat-poll fallback). A burst of events
+/// is applied once it has been quiet for 150 ms, at the latest 1 s after it
+/// began. An invalid config is rejected with FILE:LINE:COL in the log and
 /// the running config stays in force. (reload_atom) reads the file at once.
 caf::behavior config_watcher_actor(caf::stateful_actor<config_watcher_state>* self,
                                    std::string path, collector_config current, caf::actor root,

@@ -1,11 +1,16 @@
 // Hot reload, end to end: a real `logcatch run`, its config edited on disk.
 
+#include <atomic>
 #include <catch2/catch.hpp>
 #include <csignal>
 #include <cstdio>
+#include <thread>
 
 #include "bench/workload/delivery_verifier.hpp"
+#include "bench/workload/loopback_port.hpp"
+#include "bench/workload/numbered_writer.hpp"
 #include "process_support.hpp"
+#include "verify_support.hpp"
 
 using namespace logcatch;
 using namespace logcatch::test;
@@ -66,6 +71,44 @@ struct reload_fixture {
     CHECK(child->wait() == 0);
   }
 };
+
+/// Rewrites FOLDER/noise.txt every 2 ms until destroyed: a folder that is
+/// never quiet, on top of the state file the sink saves there every 200 ms.
+class busy_folder {
+public:
+  explicit busy_folder(const std::string& folder)
+    : thread_([this, folder] {
+        for (int i = 0; !stop_.load(); ++i) {
+          write_file(folder + "/noise.txt", std::to_string(i) + "\n", false);
+          std::this_thread::sleep_for(std::chrono::milliseconds(2));
+        }
+      }) {}
+  ~busy_folder() { stop(); }
+  void stop() {
+    if (!stop_.exchange(true))
+      thread_.join();
+  }
+
+private:
+  std::atomic<bool> stop_{false};
+  std::thread thread_;
+};
+
+/// A writer of numbered lines into FOLDER/NAME.log, 300 lines/s, rotating
+/// (rename) every 500 lines.
+std::unique_ptr<numbered_writer> steady_writer(const std::string& folder, const std::string& name) {
+  numbered_writer::options o;
+  o.stream = name;
+  o.path = folder + "/" + name + ".log";
+  o.lines_per_second = 300;
+  o.rotate_every = 500;
+  return std::make_unique<numbered_writer>(o);
+}
+
+/// Seconds since `start`, for the messages of a failed wait.
+double seconds_since(std::chrono::steady_clock::time_point start) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+}
 
 } // namespace
 
@@ -227,4 +270,165 @@ TEST_CASE("a reload that switches to a remote sink applies the rest and keeps th
   CHECK(contains(f.child->err(), "reload applied: added b"));
   f.child->signal(SIGTERM);
   CHECK(f.child->wait() == 0);
+}
+
+// Issue 11, defect 2: every event in the config's folder (the state file saved
+// every 200 ms, logs written there) used to restart the reload's quiet time,
+// so an edit waited until writing stopped. Only the config's own names count.
+TEST_CASE("a key added while logs flow and the config's folder is never quiet is applied within seconds") {
+  reload_fixture f;
+  auto a = steady_writer(f.dir.path(), "a");
+  a->start();
+  f.start("logs:\n  a: { path: a.log, poll_interval: 50ms }\n"); // state_dir: the config's folder
+  REQUIRE(eventually([&] { return f.delivered("a", 100); }));
+  REQUIRE(eventually([&] { return std::filesystem::exists(f.dir / "logcatch.state"); }));
+  busy_folder noise{f.dir.path()};
+  auto b = steady_writer(f.dir.path(), "b");
+  b->write_lines(50); // b's first lines are there before its key: read from the start
+  auto edited = std::chrono::steady_clock::now();
+  f.write_config("logs:\n  a: { path: a.log, poll_interval: 50ms }\n  b: b.log\n");
+  // While a writes, the sink commits and the noise goes on: no quiet moment.
+  bool applied = eventually([&] { return contains(f.child->err(), "reload applied: added b"); },
+                            std::chrono::seconds(15));
+  INFO("after " << seconds_since(edited) << " s; stderr:\n" << f.child->err());
+  REQUIRE(applied);
+  b->start();
+  REQUIRE(eventually([&] { return f.delivered("b", 50); }, std::chrono::seconds(15)));
+  // Still applied while the folder stays busy: a second edit, to an option.
+  f.write_config("logs:\n  a: { path: a.log, poll_interval: 50ms }\n"
+                 "  b: { path: b.log, max_line_bytes: 4096 }\n");
+  REQUIRE(eventually([&] { return contains(f.child->err(), "updated b (max_line_bytes)"); },
+                     std::chrono::seconds(15)));
+  noise.stop();
+  a->stop();
+  b->stop();
+  REQUIRE(eventually([&] { return f.delivered("a", a->written()) && f.delivered("b", b->written()); }));
+  f.stop();
+  f.require_clean({{"a", a->written()}, {"b", b->written()}});
+}
+
+TEST_CASE("a Kubernetes ..data swap is applied while logs flow into the config's folder") {
+  reload_fixture f;
+  auto config_v = [](int v, const std::string& logs) {
+    return "# v" + std::to_string(v) + "\n" + logs + "sink:\n  type: file\n  path: out.log\n";
+  };
+  // config.yaml -> ..data/config.yaml, ..data -> ..v1; state and sink next to config.yaml
+  std::filesystem::create_directories(f.dir / "..v1");
+  write_file(f.dir / "..v1/config.yaml", config_v(1, "logs:\n  a: a.log\n"), false);
+  std::filesystem::create_directory_symlink("..v1", f.dir / "..data");
+  std::filesystem::create_symlink("..data/config.yaml", f.config);
+  auto a = steady_writer(f.dir.path(), "a");
+  a->start();
+  f.child = std::make_unique<child_process>(
+    std::vector<std::string>{LOGCATCH_BINARY, "run", "--config", f.config}, f.dir.path());
+  REQUIRE(eventually([&] { return f.delivered("a", 100); }));
+  busy_folder noise{f.dir.path()};
+  auto b = steady_writer(f.dir.path(), "b");
+  b->write_lines(50);
+  // The kubelet's update: a new folder, a temporary link, renamed over ..data.
+  std::filesystem::create_directories(f.dir / "..v2");
+  write_file(f.dir / "..v2/config.yaml", config_v(2, "logs:\n  a: a.log\n  b: b.log\n"), false);
+  std::filesystem::create_directory_symlink("..v2", f.dir / "..data_tmp");
+  auto swapped = std::chrono::steady_clock::now();
+  std::filesystem::rename(f.dir / "..data_tmp", f.dir / "..data");
+  std::filesystem::remove_all(f.dir / "..v1");
+  bool applied = eventually([&] { return contains(f.child->err(), "reload applied: added b"); },
+                            std::chrono::seconds(15));
+  INFO("after " << seconds_since(swapped) << " s; stderr:\n" << f.child->err());
+  REQUIRE(applied);
+  b->start();
+  // And the next swap too (the new target folder is the one watched now).
+  std::filesystem::create_directories(f.dir / "..v3");
+  write_file(f.dir / "..v3/config.yaml", config_v(3, "logs:\n  b: b.log\n"), false);
+  std::filesystem::create_directory_symlink("..v3", f.dir / "..data_tmp");
+  a->stop(); // a removed key delivers what it read: every line written is expected
+  REQUIRE(eventually([&] { return f.delivered("a", a->written()); }));
+  std::filesystem::rename(f.dir / "..data_tmp", f.dir / "..data");
+  REQUIRE(eventually([&] { return contains(f.child->err(), "reload applied: removed a"); },
+                     std::chrono::seconds(15)));
+  noise.stop();
+  b->stop();
+  REQUIRE(eventually([&] { return f.delivered("b", b->written()); }));
+  f.stop();
+  f.require_clean({{"a", a->written()}, {"b", b->written()}});
+}
+
+TEST_CASE("a config linked from another folder is applied when its target is edited in place") {
+  // /etc/logcatch.yaml -> /srv/cfg/logcatch.yaml, logs and state under /etc's twin.
+  reload_fixture f;
+  auto etc = f.dir / "etc";
+  auto srv = f.dir / "srv/cfg";
+  std::filesystem::create_directories(etc);
+  std::filesystem::create_directories(srv);
+  auto target = srv + "/logcatch.yaml";
+  auto config = [&](const std::string& logs) {
+    return logs + "sink:\n  type: file\n  path: " + f.out + "\nstate_dir: " + f.dir.path() + "\n";
+  };
+  write_file(target, config("logs:\n  a: " + f.dir / "a.log" + "\n"), false);
+  std::filesystem::create_symlink(target, etc + "/logcatch.yaml");
+  auto a = steady_writer(f.dir.path(), "a");
+  a->start();
+  f.child = std::make_unique<child_process>(
+    std::vector<std::string>{LOGCATCH_BINARY, "run", "--config", etc + "/logcatch.yaml"},
+    f.dir.path());
+  REQUIRE(eventually([&] { return f.delivered("a", 100); }));
+  busy_folder etc_noise{etc};
+  busy_folder srv_noise{srv};
+  busy_folder state_noise{f.dir.path()};
+  auto b = steady_writer(f.dir.path(), "b");
+  b->write_lines(50);
+  write_file(target, config("logs:\n  a: " + f.dir / "a.log" + "\n  b: " + f.dir / "b.log" + "\n"),
+             false);
+  bool applied = eventually([&] { return contains(f.child->err(), "reload applied: added b"); },
+                            std::chrono::seconds(15));
+  INFO(f.child->err());
+  REQUIRE(applied);
+  b->start();
+  REQUIRE(eventually([&] { return f.delivered("b", 50); }));
+  a->stop();
+  b->stop();
+  REQUIRE(eventually([&] { return f.delivered("a", a->written()) && f.delivered("b", b->written()); }));
+  f.stop();
+  f.require_clean({{"a", a->written()}, {"b", b->written()}});
+}
+
+TEST_CASE("a remote sink's new address is applied while logs flow into the config's folder") {
+  temp_dir dir;
+  uint16_t nobody = free_loopback_port();
+  uint16_t port = free_loopback_port();
+  child_process aggregator{{LOGCATCH_BINARY, "aggregate", "--listen", "127.0.0.1:" + std::to_string(port),
+                            "--sink-path", dir / "agg.log", "--auth-token", "t0ken"},
+                           dir.path()};
+  REQUIRE(eventually([&] { return contains(aggregator.err(), "listening on"); }));
+  auto config = [&](uint16_t to) {
+    return "logs:\n  a: a.log\nsink: {type: remote, address: '127.0.0.1:" + std::to_string(to) +
+           "', node: n1, auth_token: t0ken}\n";
+  };
+  write_file(dir / "config.yaml", config(nobody), false);
+  auto a = steady_writer(dir.path(), "a");
+  a->start();
+  child_process collector{{LOGCATCH_BINARY, "run", "--config", dir / "config.yaml"}, dir.path()};
+  REQUIRE(eventually([&] { return contains(collector.err(), "cannot connect"); }));
+  busy_folder noise{dir.path()};
+  write_file(dir / "config.yaml", config(port), false);
+  auto now_sending = "now sending to the aggregator at 127.0.0.1:" + std::to_string(port);
+  bool applied = eventually([&] { return contains(collector.err(), now_sending); },
+                            std::chrono::seconds(15));
+  INFO(collector.err());
+  REQUIRE(applied);
+  noise.stop();
+  a->stop();
+  auto delivered = [&] {
+    delivery_verifier v;
+    v.on_text(read_file(dir / "agg.log"));
+    return v.unique("a") >= a->written();
+  };
+  REQUIRE(eventually(delivered));
+  collector.signal(SIGTERM);
+  CHECK(collector.wait() == 0);
+  aggregator.signal(SIGTERM);
+  CHECK(aggregator.wait() == 0);
+  delivery_verifier v;
+  v.on_text(read_file(dir / "agg.log"));
+  require_clean(v, {{"a", a->written()}});
 }
