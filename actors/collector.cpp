@@ -22,6 +22,7 @@ struct collector::impl {
   caf::actor sink;
   caf::actor root;
   caf::actor watcher;
+  bool local_sink = false; ///< a file or stdout sink (not remote): it reopens its output on SIGHUP
   bool stopped = false;
   bool stop_complete = true;
   std::vector<key_stats> final_stats;
@@ -45,6 +46,7 @@ collector::collector(const collector_config& cfg, batch_observer observer,
     impl_ = std::make_unique<impl>(cfg.sink);
     opts.metrics = impl_->metrics;
     impl_->sink = impl_->system.spawn<caf::detached>(sink_actor, std::move(opts));
+    impl_->local_sink = true;
   }
   if (cfg.metrics.enabled) {
     try {
@@ -64,7 +66,14 @@ collector::collector(const collector_config& cfg, batch_observer observer,
 }
 
 void collector::reload() {
-  if (impl_ && impl_->watcher)
+  if (!impl_ || impl_->stopped)
+    return;
+  // Ahead of the batches in its mailbox: logrotate compresses the rotated
+  // output right after its postrotate signal, so every line written to the
+  // old file after that is at risk.
+  if (impl_->local_sink)
+    caf::anon_send<caf::message_priority::high>(impl_->sink, reload_atom::value);
+  if (impl_->watcher)
     caf::anon_send(impl_->watcher, reload_atom::value);
 }
 

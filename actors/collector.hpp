@@ -30,7 +30,8 @@ public:
   collector(const collector&) = delete;
   collector& operator=(const collector&) = delete;
 
-  /// Reads the config file again now (SIGHUP); no-op without a watcher.
+  /// SIGHUP: a local sink reopens its output file by path if it was
+  /// rotated away, and the config file is read again now (with a watcher).
   void reload();
 
   /// Graceful stop: tailers stop reading, the sink writes every line they

@@ -3,7 +3,8 @@
 #   cpack -G DEB  (in BUILD, or cpack --config BUILD/CPackConfig.cmake -B OUT)
 # Installed: bin/logcatch, its man page, the systemd unit
 # (lib/systemd/system), the default config (/etc/logcatch for prefix /usr,
-# else PREFIX/etc/logcatch), README and example configs (share/doc/logcatch).
+# else PREFIX/etc/logcatch), README, example configs and the output's
+# logrotate stanza (share/doc/logcatch).
 # logcatch-bench is not installed: it is a development tool that drives a
 # build tree's logcatch, not something a host that collects logs runs.
 
@@ -30,6 +31,9 @@ install(TARGETS logcatch RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
 install(FILES README.md DESTINATION ${CMAKE_INSTALL_DOCDIR})
 install(DIRECTORY examples/ DESTINATION ${CMAKE_INSTALL_DOCDIR}/examples
   FILES_MATCHING PATTERN "*.yaml")
+# A logrotate stanza for the output, to copy to /etc/logrotate.d (not
+# installed there: which file the sink writes is the admin's choice).
+install(FILES packaging/logcatch.logrotate DESTINATION ${CMAKE_INSTALL_DOCDIR}/examples)
 # The unit and the config depend on the prefix given at install time.
 install(CODE "
   set(LOGCATCH_SOURCE_DIR \"${PROJECT_SOURCE_DIR}\")

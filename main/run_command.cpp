@@ -47,10 +47,14 @@ int run_command(const std::string& config_path) {
         break;
       }
       if (sig == SIGHUP)
-        running.reload();
+        running.reload(); // reopens a rotated output and reads the config again
     }
-    if (!running.stop())
+    if (!running.stop()) {
+      // A write or a commit failed: what is not committed is read again at
+      // the next start, which a caller (systemd, a script) must hear of.
+      log_error("main", "stopped with errors (exit 1): not everything collected was committed");
       return 1;
+    }
     log_info("main", "stopped");
     return 0;
   } catch (const std::exception& e) {

@@ -220,6 +220,12 @@ std::string metrics_registry::render(const process_sample& process) const {
   w.header("logcatch_sink_commits_total", "counter",
            "Commits: output made durable, then the state file saved.");
   w.sample("logcatch_sink_commits_total", "", s.commits.load());
+  w.header("logcatch_sink_commit_errors_total", "counter",
+           "Commits that failed: the output or the state file could not be made durable.");
+  w.sample("logcatch_sink_commit_errors_total", "", s.commit_errors.load());
+  w.header("logcatch_sink_output_reopens_total", "counter",
+           "Times the sink output was reopened by path (rotated, deleted or changed).");
+  w.sample("logcatch_sink_output_reopens_total", "", s.output_reopens.load());
   w.header("logcatch_sink_commit_duration_seconds", "histogram",
            "Time from asking for a commit to its completion.");
   auto cumulative = s.commit_seconds.cumulative();

@@ -63,6 +63,8 @@ struct sink_metrics {
   std::atomic<uint64_t> bytes_written{0};
   std::atomic<uint64_t> write_errors{0};
   std::atomic<uint64_t> commits{0};
+  std::atomic<uint64_t> commit_errors{0};  ///< commits that failed (nothing made durable)
+  std::atomic<uint64_t> output_reopens{0}; ///< outputs reopened by path (rotated, deleted, changed)
   latency_histogram commit_seconds;
   /// Remote sink only (`remote` set): the link to the aggregator.
   std::atomic<bool> remote{false};

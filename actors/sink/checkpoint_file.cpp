@@ -16,11 +16,13 @@ namespace logcatch {
 namespace {
 
 constexpr const char* header_word = "logcatch-state";
-constexpr const char* version = "2";
-constexpr const char* previous_version = "1"; // no READING field
+constexpr int version = 3;
+constexpr int oldest_version = 1;   // 1: no READING field; 2: no output identity
+constexpr int first_with_reading = 2;
+constexpr int first_with_identity = 3;
 constexpr const char* trailer_word = "crc32";
 constexpr std::size_t file_fields = 10;
-constexpr std::size_t sink_fields = 3;
+constexpr std::size_t sink_fields = 7;
 constexpr const char* hex_digits = "0123456789ABCDEF";
 
 std::array<uint32_t, 256> make_crc_table() {
@@ -267,7 +269,11 @@ bool operator==(const file_checkpoint& a, const file_checkpoint& b) {
 
 bool operator==(const sink_checkpoint& a, const sink_checkpoint& b) {
   return a.has_sink_length == b.has_sink_length && (!a.has_sink_length || a.sink_length == b.sink_length) &&
-         a.sink_path == b.sink_path && a.files == b.files;
+         a.sink_path == b.sink_path && a.has_sink_identity == b.has_sink_identity &&
+         (!a.has_sink_identity ||
+          (a.sink_file == b.sink_file && a.sink_file.prefix_len == b.sink_file.prefix_len &&
+           a.sink_file.prefix_hash == b.sink_file.prefix_hash)) &&
+         a.files == b.files;
 }
 
 checkpoint_error::checkpoint_error(const std::string& source, std::size_t line, const std::string& cause)
@@ -277,9 +283,16 @@ checkpoint_error::checkpoint_error(const std::string& source, std::size_t line, 
 std::string encode_checkpoint(const sink_checkpoint& state) {
   std::string out;
   out.reserve(64 + state.files.size() * 96);
-  out += std::string(header_word) + " " + version + "\n";
+  out += std::string(header_word) + " " + std::to_string(version) + "\n";
   out += "sink ";
   out += state.has_sink_length ? std::to_string(state.sink_length) : "-";
+  if (state.has_sink_identity) {
+    const auto& id = state.sink_file;
+    for (uint64_t n : {id.device, id.inode, uint64_t{id.prefix_len}, id.prefix_hash})
+      out += " " + std::to_string(n);
+  } else {
+    out += " - - - -";
+  }
   out += " " + escape(state.sink_path) + "\n";
   for (const auto& f : state.files) {
     out += "file " + escape(f.key);
@@ -302,10 +315,15 @@ sink_checkpoint decode_checkpoint(const std::string& text, const std::string& so
   auto header = split_fields(text.substr(0, nl));
   if (header.size() != 2 || header[0] != header_word)
     fail(1, "not a logcatch state file (bad header)");
-  if (header[1] != version && header[1] != previous_version)
+  int format = 0;
+  for (int v = oldest_version; v <= version; ++v)
+    if (header[1] == std::to_string(v))
+      format = v;
+  if (format == 0)
     fail(1, "unsupported version " + quoted(header[1]) + " (this build reads versions " +
-              previous_version + " and " + version + ")");
-  const std::size_t fields_expected = header[1] == version ? file_fields : file_fields - 1;
+              std::to_string(oldest_version) + " to " + std::to_string(version) + ")");
+  const std::size_t fields_expected = format >= first_with_reading ? file_fields : file_fields - 1;
+  const std::size_t sink_fields_expected = format >= first_with_identity ? sink_fields : sink_fields - 4;
 
   // Locate and check the trailer before parsing records: a corrupt file is
   // then reported as such rather than by whichever field the damage hit.
@@ -349,8 +367,8 @@ sink_checkpoint decode_checkpoint(const std::string& text, const std::string& so
     record_parser p{source, rec.line_no};
     auto fields = split_fields(rec.text);
     if (fields[0] == "sink") {
-      if (fields.size() != sink_fields)
-        p.fail("bad sink record: expected " + std::to_string(sink_fields) + " fields, got " +
+      if (fields.size() != sink_fields_expected)
+        p.fail("bad sink record: expected " + std::to_string(sink_fields_expected) + " fields, got " +
                std::to_string(fields.size()));
       if (seen_sink)
         p.fail("duplicate sink record");
@@ -358,7 +376,19 @@ sink_checkpoint decode_checkpoint(const std::string& text, const std::string& so
       state.has_sink_length = fields[1] != "-";
       if (state.has_sink_length)
         state.sink_length = p.unsigned_number(fields[1], "sink length");
-      state.sink_path = p.text(fields[2], "sink path");
+      if (format >= first_with_identity) {
+        // All known or all unknown: part of an identity names no file.
+        state.has_sink_identity = fields[2] != "-" || fields[3] != "-" || fields[4] != "-" || fields[5] != "-";
+        if (state.has_sink_identity) {
+          auto& id = state.sink_file;
+          id.device = p.unsigned_number(fields[2], "sink device");
+          id.inode = p.unsigned_number(fields[3], "sink inode");
+          id.prefix_len = static_cast<uint32_t>(
+            p.unsigned_number(fields[4], "sink prefix_len", std::numeric_limits<uint32_t>::max()));
+          id.prefix_hash = p.unsigned_number(fields[5], "sink prefix_hash");
+        }
+      }
+      state.sink_path = p.text(fields.back(), "sink path");
     } else if (fields[0] == "file") {
       if (fields.size() != fields_expected)
         p.fail("bad record: expected " + std::to_string(fields_expected) + " fields, got " +
@@ -372,7 +402,7 @@ sink_checkpoint decode_checkpoint(const std::string& text, const std::string& so
       f.file.prefix_hash = p.unsigned_number(fields[5], "prefix_hash");
       f.offset = p.unsigned_number(fields[6], "offset");
       f.updated_ms = p.signed_number(fields[7], "updated_ms");
-      if (fields_expected == file_fields)
+      if (format >= first_with_reading)
         f.reading = p.unsigned_number(fields[8], "reading");
       f.path = p.text(fields.back(), "path");
       state.files.push_back(std::move(f));

@@ -6,18 +6,22 @@
 //
 // Format (text, one record per line, fields separated by one space):
 //
-//   logcatch-state 2
-//   sink LENGTH PATH
+//   logcatch-state 3
+//   sink LENGTH DEVICE INODE PREFIX_LEN PREFIX_HASH PATH
 //   file KEY DEVICE INODE PREFIX_LEN PREFIX_HASH OFFSET UPDATED_MS READING PATH
 //   ...
 //   crc32 XXXXXXXX
 //
 // Numbers are decimal (UPDATED_MS may be negative). LENGTH is "-" for a sink
-// without a length (stdout). Strings are percent-encoded: '%', every byte
+// without a length (stdout); DEVICE INODE PREFIX_LEN PREFIX_HASH identify the
+// output file LENGTH was measured on (all four "-" when unknown), so that
+// recovery cuts that file even after it was rotated away from PATH, and not
+// another file that reused its inode. Strings are percent-encoded: '%', every byte
 // below 0x21 and 0x7F become %XX (uppercase hex only); the empty string is
 // "-" and the string "-" is "%2D". The trailer is the CRC-32 (IEEE) of every
 // byte before it, as 8 uppercase hex digits, and ends the file with a newline.
-// Version 1 (no READING field) is still read, with READING 0.
+// Versions 1 (no READING field: READING 0) and 2 (sink record "sink LENGTH
+// PATH": identity unknown) are still read.
 
 #include <cstdint>
 #include <optional>
@@ -48,10 +52,16 @@ struct sink_checkpoint {
   bool has_sink_length = false; ///< false for stdout sinks
   uint64_t sink_length = 0;     ///< committed length of the sink output file; stored only with has_sink_length
   std::string sink_path;        ///< the output file the length belongs to (empty for stdout)
+  /// The identity of the output file the length was measured on (the file
+  /// at sink_path when committed; it may have been rotated away since), with
+  /// a hash of its first bytes. Unknown in states written before version 3.
+  bool has_sink_identity = false;
+  file_identity sink_file;
   std::vector<file_checkpoint> files;
 };
 
-/// Field-by-field equality; sink_length counts only when has_sink_length.
+/// Field-by-field equality; sink_length counts only when has_sink_length,
+/// the identity only when has_sink_identity.
 bool operator==(const sink_checkpoint& a, const sink_checkpoint& b);
 inline bool operator!=(const sink_checkpoint& a, const sink_checkpoint& b) { return !(a == b); }
 

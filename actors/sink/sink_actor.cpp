@@ -42,16 +42,29 @@ void schedule_commit(self_ptr self);
 void commit(self_ptr self);
 
 /// Drains wait for everything queued before them to be written, and for a
-/// commit of it to be tried (a state_dir that cannot be written costs
-/// durability, not the stop).
+/// commit of it to be tried. A commit that failed is not a stop that kept
+/// everything: the drain then answers with an error (the stop exits 1), since
+/// what was written since the last commit is sent again at the next start.
 void finish_drains(self_ptr self) {
   auto& st = self->state;
-  bool committed =
+  bool settled =
     !st.state || (!st.commit_in_flight && (!st.dirty || st.last_commit_failed));
-  if (st.waiting_drain.empty() || !st.backlog.empty() || !committed)
+  if (st.waiting_drain.empty() || !st.backlog.empty() || st.holding_for_switch || !st.held.empty() ||
+      !settled)
     return;
-  for (auto& promise : st.waiting_drain)
-    promise.deliver(caf::ok_atom::value);
+  if (st.state && st.last_commit_failed) {
+    auto why = "the last commit failed (" + st.commit_problem + "): " +
+               std::to_string(st.commit_errors) + " failed commits and " +
+               std::to_string(st.commits) +
+               " good ones; lines written since the last good commit are not durable and "
+               "are sent again at the next start";
+    log_error(st.name, "stopping with uncommitted output: " + why);
+    for (auto& promise : st.waiting_drain)
+      promise.deliver(caf::make_error(caf::sec::runtime_error, why));
+  } else {
+    for (auto& promise : st.waiting_drain)
+      promise.deliver(caf::ok_atom::value);
+  }
   st.waiting_drain.clear();
 }
 
@@ -68,7 +81,61 @@ void answer_baselines(self_ptr self) {
   st.baselines_in_commit.clear();
 }
 
-void on_committed(self_ptr self, const std::string& error) {
+void flush_backlog(self_ptr self);
+
+void write_batch(self_ptr self, line_batch& batch, caf::actor reply_to);
+void answer_waiters(self_ptr self);
+
+/// Writes the batches that arrived during an output switch, in order.
+void write_held(self_ptr self) {
+  auto& st = self->state;
+  if (st.holding_for_switch || st.held.empty())
+    return;
+  auto held = std::move(st.held);
+  st.held.clear();
+  for (auto& [batch, to] : held)
+    write_batch(self, batch, std::move(to));
+  if (st.backlog.empty())
+    answer_waiters(self);
+}
+
+/// Writes resume into the new output once a commit naming it was tried.
+/// `now` false: the held batches are written from the mailbox (the caller
+/// is inside a commit); later batches queue behind them meanwhile.
+void release_switch_hold(self_ptr self, const std::string& error, bool now = true) {
+  auto& st = self->state;
+  st.holding_for_switch = false;
+  st.switch_seq = 0;
+  if (!error.empty())
+    log_error(st.name, "writing to " + st.out->name() +
+                         " although no state names it yet: a crash before the next good commit "
+                         "may repeat the lines written to it");
+  if (now)
+    write_held(self);
+  else if (!st.held.empty())
+    self->send(self, retry_atom::value);
+}
+
+/// Counts and reports a commit that failed; it is retried after commit_interval.
+void commit_failed(self_ptr self, const std::string& error) {
+  auto& st = self->state;
+  st.last_commit_failed = true;
+  ++st.commit_errors;
+  if (st.metrics)
+    ++st.metrics->sink().commit_errors;
+  if (st.commit_problem != error)
+    log_error(st.name, error + "; the last committed state stays in force, retrying every " +
+                         std::to_string(st.commit_interval.count()) + " ms");
+  st.commit_problem = error;
+  // Their batches are not durable yet: they wait for a commit that works.
+  for (auto& held : st.held_acks)
+    st.acks_in_commit.push_back(held);
+  st.held_acks = std::move(st.acks_in_commit);
+  st.acks_in_commit.clear();
+  schedule_commit(self); // retried after commit_interval
+}
+
+void on_committed(self_ptr self, uint64_t seq, const std::string& error) {
   auto& st = self->state;
   st.commit_in_flight = false;
   st.last_commit_failed = !error.empty();
@@ -88,26 +155,86 @@ void on_committed(self_ptr self, const std::string& error) {
       log_info(st.name, st.state->path() + ": committing again");
     st.commit_problem.clear();
   } else {
-    ++st.commit_errors;
-    if (st.commit_problem != error)
-      log_error(st.name, error + "; the last committed state stays in force, retrying every " +
-                           std::to_string(st.commit_interval.count()) + " ms");
-    st.commit_problem = error;
-    // Their batches are not durable yet: they wait for a commit that works.
-    for (auto& held : st.held_acks)
-      st.acks_in_commit.push_back(held);
-    st.held_acks = std::move(st.acks_in_commit);
-    st.acks_in_commit.clear();
+    commit_failed(self, error);
     // Collection goes on without a durable baseline rather than not at all
     // (the commit error is logged and counted).
     answer_baselines(self);
-    schedule_commit(self); // retried after commit_interval
   }
-  if (st.commit_again && error.empty()) {
+  if (st.holding_for_switch && st.switch_seq != 0 && seq >= st.switch_seq)
+    release_switch_hold(self, error);
+  if (st.holding_for_switch && st.switch_seq == 0) {
+    commit(self); // the output changed while this commit was in flight
+  } else if (st.commit_again && error.empty()) {
     st.commit_again = false;
     commit(self);
   }
   finish_drains(self);
+}
+
+/// Makes the new output the one written to. With a state file, the old one
+/// is synced and the new one named in a commit before anything is written
+/// to it, so that recovery after a crash cuts the right file.
+void switch_output(self_ptr self, std::shared_ptr<output_writer> next) {
+  auto& st = self->state;
+  if (st.state) {
+    st.retired.push_back(std::move(st.out));
+    st.holding_for_switch = next->is_file();
+    st.switch_seq = 0; // a commit asked before does not name `next`
+  }
+  st.out = std::move(next);
+  st.output_length = st.out->length_at_open();
+  st.output_missing_seen = false;
+  st.dirty = true;
+  if (st.metrics)
+    ++st.metrics->sink().output_reopens;
+}
+
+/// Looks at the output's path and reopens it there when the open file was
+/// renamed away or deleted; true when it did. `asked`: on SIGHUP, when the
+/// rotation is known to be complete; looking by itself, an empty path gets
+/// one more look first, so that a rotation between its rename and its
+/// `create` finds the path free.
+bool reopen_if_moved(self_ptr self, bool asked) {
+  auto& st = self->state;
+  if (!st.out->is_file())
+    return false;
+  st.last_look = std::chrono::steady_clock::now();
+  auto where = st.out->check_path();
+  if (where == output_writer::path_state::same) {
+    st.output_missing_seen = false;
+    return false;
+  }
+  if (where == output_writer::path_state::missing && !asked && !st.output_missing_seen) {
+    st.output_missing_seen = true;
+    return false;
+  }
+  std::shared_ptr<output_writer> next;
+  try {
+    next = std::make_shared<output_writer>(st.cfg);
+  } catch (const std::exception& e) {
+    if (st.reopen_problem != e.what())
+      log_error(st.name, st.out->name() + " was " + to_string(where) + " but cannot be reopened (" +
+                           e.what() + "); still writing to the old file, trying again at the next commit");
+    st.reopen_problem = e.what();
+    return false;
+  }
+  st.reopen_problem.clear();
+  log_info(st.name, st.out->name() + " was " + to_string(where) + (asked ? "; on SIGHUP" : "") +
+                      ": reopened it by path (" + std::to_string(next->length_at_open()) +
+                      " bytes there); what was written before is in the old file");
+  switch_output(self, std::move(next));
+  return true;
+}
+
+/// Syncs the outputs replaced since the last commit; the error, or "".
+std::string sync_retired(sink_state& st) {
+  while (!st.retired.empty()) {
+    auto& old = st.retired.front();
+    if (!old->sync())
+      return old->name() + ": cannot sync the replaced sink output: " + std::strerror(old->last_error());
+    st.retired.erase(st.retired.begin());
+  }
+  return {};
 }
 
 /// Captures the output length and every position at this instant and has
@@ -125,14 +252,30 @@ void commit(self_ptr self) {
     release_acks(self); // e.g. only duplicates since the last commit
     return;
   }
+  // A renamed or deleted output is seen at least at every commit.
+  reopen_if_moved(self, false);
+  // On this thread: an output is replaced once per rotation, and writes wait
+  // for this commit anyway.
+  if (auto error = sync_retired(st); !error.empty()) {
+    commit_failed(self, error);
+    if (st.holding_for_switch)
+      release_switch_hold(self, error, false);
+    finish_drains(self);
+    return;
+  }
   commit_request req;
   req.seq = ++st.commit_seq;
+  if (st.holding_for_switch && st.switch_seq == 0)
+    st.switch_seq = req.seq;
   req.out = st.out;
   req.state = st.state;
   auto& cp = req.checkpoint;
-  cp.has_sink_length = st.cfg.type == sink_type::file;
+  cp.has_sink_length = st.out->is_file();
   cp.sink_length = st.output_length;
-  cp.sink_path = st.cfg.type == sink_type::file ? st.cfg.path : std::string();
+  cp.sink_path = st.out->is_file() ? st.cfg.path : std::string();
+  cp.has_sink_identity = st.out->is_file();
+  if (cp.has_sink_identity)
+    cp.sink_file = st.out->identity(st.output_length);
   for (auto& [key, list] : st.positions.all())
     for (auto& pos : list)
       cp.files.push_back(
@@ -147,9 +290,10 @@ void commit(self_ptr self) {
   for (auto& waiting : st.waiting_baseline)
     st.baselines_in_commit.push_back(std::move(waiting));
   st.waiting_baseline.clear();
+  auto seq = req.seq;
   self->request(st.committer, caf::infinite, std::move(req))
-    .then([self](commit_atom, uint64_t, const std::string& error) { on_committed(self, error); },
-          [self](caf::error& err) { on_committed(self, self->system().render(err)); });
+    .then([self](commit_atom, uint64_t done, const std::string& error) { on_committed(self, done, error); },
+          [self, seq](caf::error& err) { on_committed(self, seq, self->system().render(err)); });
 }
 
 void commit(self_ptr self);
@@ -215,6 +359,8 @@ void finish(self_ptr self, pending_write& w) {
 
 void answer_waiters(self_ptr self) {
   auto& st = self->state;
+  if (st.holding_for_switch || !st.held.empty())
+    return; // write_held answers once they are written
   for (auto& [key, promise] : st.waiting_sync)
     promise.deliver(st.positions.get(key));
   st.waiting_sync.clear();
@@ -225,6 +371,7 @@ void answer_waiters(self_ptr self) {
 
 void report_failure(self_ptr self) {
   auto& st = self->state;
+  st.write_failing = true;
   ++st.write_errors;
   if (st.metrics)
     ++st.metrics->sink().write_errors;
@@ -247,7 +394,9 @@ void flush_backlog(self_ptr self) {
     finish(self, st.backlog.front());
     st.backlog.pop_front();
   }
-  log_info(st.name, st.out->name() + ": writing again");
+  if (st.write_failing)
+    log_info(st.name, st.out->name() + ": writing again");
+  st.write_failing = false;
   answer_waiters(self);
 }
 
@@ -280,16 +429,12 @@ bool token_accepted(const std::string& given, const std::string& expected) {
   return diff == 0;
 }
 
-void on_batch(self_ptr self, line_batch& batch) {
+/// Checks a batch against the delivered positions and writes it (or queues
+/// it behind a failed write); `reply_to` gets the acknowledgement.
+void write_batch(self_ptr self, line_batch& batch, caf::actor reply_to) {
   auto& st = self->state;
-  if (st.aggregator) {
-    auto node = peer_name(self);
-    if (!node)
-      return; // no acknowledgement: the collector keeps it and sends it again
-    batch.node = *node; // the authenticated name, whatever the batch claims
-  }
   pending_write w;
-  w.reply_to = caf::actor_cast<caf::actor>(self->current_sender());
+  w.reply_to = std::move(reply_to);
   auto check = st.positions.check(batch);
   if (!check.note.empty())
     log_warn(st.name, batch.key + " " + batch.path + ": " + check.note);
@@ -321,13 +466,36 @@ void on_batch(self_ptr self, line_batch& batch) {
   report_failure(self);
 }
 
+void on_batch(self_ptr self, line_batch& batch) {
+  auto& st = self->state;
+  if (st.aggregator) {
+    auto node = peer_name(self);
+    if (!node)
+      return; // no acknowledgement: the collector keeps it and sends it again
+    batch.node = *node; // the authenticated name, whatever the batch claims
+  }
+  auto reply_to = caf::actor_cast<caf::actor>(self->current_sender());
+  // After a quiet spell, a look at the path before writing: a rotation while
+  // idle is then seen before the next line goes to the old file.
+  if (st.out->is_file() && std::chrono::steady_clock::now() - st.last_look >= st.commit_interval &&
+      reopen_if_moved(self, false))
+    commit(self);
+  if (st.holding_for_switch || !st.held.empty()) {
+    // Checked against the positions when written, after the batches before it.
+    st.held.emplace_back(std::move(batch), std::move(reply_to));
+    return;
+  }
+  write_batch(self, batch, std::move(reply_to));
+}
+
 } // namespace
 
 sink_state::~sink_state() {
   if (out)
     log_info(name, "stopped after writing " + std::to_string(lines_written) + " lines to " +
                      out->name() + (backlog.empty() ? "" : "; " + std::to_string(backlog.size()) +
-                                                            " batches could not be written"));
+                                                            " batches could not be written") +
+                     (last_commit_failed ? "; the last commit failed: " + commit_problem : ""));
 }
 
 caf::behavior sink_actor(self_ptr self, sink_options opts) {
@@ -345,6 +513,8 @@ caf::behavior sink_actor(self_ptr self, sink_options opts) {
   st.output_length = opts.recovery.output_length;
   if (st.state) // linked: it goes when the sink goes
     st.committer = self->spawn<caf::detached + caf::linked>(committer_actor, st.state->path());
+  if (st.state && !opts.recovery.state_saved)
+    schedule_commit(self); // the starting point is not durable: commit it until that works
   for (auto& f : opts.recovery.files)
     st.positions.restore(
       f.key, delivered_position{true, f.file, f.offset, f.path, f.updated_ms, f.reading});
@@ -410,7 +580,7 @@ caf::behavior sink_actor(self_ptr self, sink_options opts) {
           commit(self);
         return promise;
       }
-      if (st.backlog.empty())
+      if (st.backlog.empty() && st.held.empty() && !st.holding_for_switch)
         promise.deliver(st.positions.get(key));
       else
         st.waiting_sync.emplace_back(key, promise);
@@ -436,13 +606,10 @@ caf::behavior sink_actor(self_ptr self, sink_options opts) {
       }
       try {
         auto out = std::make_shared<output_writer>(cfg);
-        st.out->sync(); // all of the old output is durable before the state names the new one
-        commit(self);   // what went to the old output is committed with its length
         log_info(st.name, "now writing to " + out->name() + " (was " + st.out->name() + ")");
-        st.out = std::move(out);
         st.cfg = cfg;
-        st.output_length = cfg.type == sink_type::file ? std::filesystem::file_size(cfg.path) : 0;
-        schedule_commit(self);
+        switch_output(self, std::move(out)); // the old output synced, the new one committed first
+        commit(self);
       } catch (const std::exception& e) {
         log_error(st.name, std::string("sink change not applied: ") + e.what() +
                              "; still writing to " + st.out->name());
@@ -452,9 +619,19 @@ caf::behavior sink_actor(self_ptr self, sink_options opts) {
       self->state.commit_scheduled = false;
       commit(self);
     },
+    // SIGHUP (from main, ahead of queued batches): the output may have been
+    // rotated, reopen it by path now. logrotate runs `postrotate` before it
+    // compresses the rotated file, so lines written to it until here are
+    // in the compressed file.
+    [self](reload_atom) {
+      if (reopen_if_moved(self, true))
+        commit(self);
+    },
     [self](retry_atom) {
       self->state.retry_scheduled = false;
-      flush_backlog(self);
+      if (!self->state.backlog.empty())
+        flush_backlog(self);
+      write_held(self);
     },
   };
 }

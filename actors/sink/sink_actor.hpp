@@ -37,6 +37,18 @@ struct sink_state {
   std::string name = "sink";
   sink_config cfg;
   std::shared_ptr<output_writer> out;
+  /// Outputs replaced (rotated away, or a sink change) whose bytes are not
+  /// known to be durable yet: synced before any state names the new output.
+  std::vector<std::shared_ptr<output_writer>> retired;
+  /// Writes wait until a state naming the new output is committed: recovery
+  /// must know which file to cut. Batches meanwhile wait in `held`.
+  bool holding_for_switch = false;
+  std::deque<std::pair<line_batch, caf::actor>> held;
+  uint64_t switch_seq = 0;      // the commit that names the new output; 0: not asked yet
+  std::chrono::steady_clock::time_point last_look; // at the output's path
+  bool output_missing_seen = false; // nothing at the path at the last look
+  std::string reopen_problem;   // last reopen error, reported once
+  bool write_failing = false;   // a failed write is being retried
   batch_observer observer;
   delivery_positions positions;
   std::shared_ptr<checkpoint_file> state;
@@ -83,6 +95,12 @@ struct sink_state {
 /// nothing read is lost. Every commit_interval (and when drained) it commits:
 /// fdatasync of the output, then the state file with the output's length and
 /// every position, atomically, so the two always agree on disk.
+///
+/// A file output is reopened by its path when it was renamed away or deleted
+/// (logrotate's `create`): on (reload_atom), which main sends on SIGHUP, and
+/// by itself, looking at the path at every commit and before a write that
+/// follows a quiet spell. The old file is synced and the new one named in a
+/// commit before anything is written to it.
 ///
 /// As an aggregator (published to collectors on other nodes) it accepts
 /// batches only from peers that said (hello_atom, node, auth_token) with the

@@ -1,11 +1,15 @@
 // Durable exactly-once: `logcatch run` killed with SIGKILL again and again
 // while writers append and rotate; the sink file must end up with every line
-// exactly once, in order per file.
+// exactly once, in order per file. And a commit that cannot be made durable
+// is never taken for one.
 
 #include <catch2/catch.hpp>
 #include <csignal>
+#include <httplib.h>
 #include <memory>
 #include <random>
+#include <regex>
+#include <sys/stat.h>
 
 #include "bench/workload/delivery_verifier.hpp"
 #include "bench/workload/numbered_writer.hpp"
@@ -93,4 +97,86 @@ TEST_CASE("SIGKILL at random moments while files rotate by rename and copytrunca
 TEST_CASE("SIGKILL at random moments with glob keys that match the rotated files loses and repeats nothing") {
   kill_loop("logs:\n  renamed: renamed.log*\n  copied: copied.log*\n  plain: plain.log\n", 1000,
             true);
+}
+
+TEST_CASE("a state_dir that cannot be written makes a graceful stop exit 1, with the reason in the log and the failed commits counted") {
+  temp_dir dir;
+  // A folder where the temporary state file goes: creating it fails with
+  // EISDIR whoever we are (root writes through permission bits).
+  REQUIRE(::mkdir((dir / "state").c_str(), 0755) == 0);
+  REQUIRE(::mkdir((dir / "state/logcatch.state.tmp").c_str(), 0755) == 0);
+  auto config = dir / "config.yaml";
+  write_file(config,
+             "logs:\n  a: a.log\nsink:\n  type: file\n  path: out.log\nstate_dir: state\n"
+             "metrics: {listen: 127.0.0.1:0}\n",
+             false);
+  write_file(dir / "a.log", numbered_lines("a", 0, 50));
+  child_process child{{LOGCATCH_BINARY, "run", "--config", config}, dir.path()};
+  auto delivered = [&] {
+    delivery_verifier v;
+    v.on_text(read_file(dir / "out.log"));
+    return v.unique("a");
+  };
+  REQUIRE(eventually([&] { return delivered() == 50; }));
+  const std::string cause = dir / "state/logcatch.state.tmp: cannot create state file: Is a directory";
+  REQUIRE(eventually([&] { return contains(child.err(), cause); }));
+
+  std::smatch m;
+  auto err = child.err();
+  REQUIRE(std::regex_search(err, m, std::regex{"serving http://127\\.0\\.0\\.1:([0-9]+)/metrics"}));
+  httplib::Client client{"127.0.0.1", std::stoi(m[1])};
+  client.set_connection_timeout(10, 0);
+  client.set_read_timeout(30, 0);
+  auto metric = [&](const std::string& name) -> double {
+    auto res = client.Get("/metrics");
+    if (!res || res->status != 200)
+      return -1;
+    std::smatch v;
+    if (!std::regex_search(res->body, v, std::regex{"\n" + name + " ([0-9.e+]+)\n"}))
+      return -1;
+    return std::stod(v[1]);
+  };
+  CHECK(eventually([&] { return metric("logcatch_sink_commit_errors_total") >= 2; }));
+  CHECK(metric("logcatch_sink_commits_total") == 0);
+
+  child.signal(SIGTERM);
+  CHECK(child.wait() == 1); // nothing was committed: not a clean stop
+  INFO(child.err());
+  CHECK(contains(child.err(), "stopping with uncommitted output: the last commit failed (" + cause));
+  CHECK(contains(child.err(), "are sent again at the next start"));
+  CHECK(contains(child.err(), "stopped with errors (exit 1)"));
+  CHECK_FALSE(contains(child.err(), "INFO main: stopped\n"));
+}
+
+TEST_CASE("a state_dir that can be written again before the stop makes it a clean one") {
+  temp_dir dir;
+  REQUIRE(::mkdir((dir / "state").c_str(), 0755) == 0);
+  REQUIRE(::mkdir((dir / "state/logcatch.state.tmp").c_str(), 0755) == 0);
+  auto config = dir / "config.yaml";
+  write_file(config, "logs:\n  a: a.log\nsink:\n  type: file\n  path: out.log\nstate_dir: state\n",
+             false);
+  write_file(dir / "a.log", numbered_lines("a", 0, 50));
+  child_process child{{LOGCATCH_BINARY, "run", "--config", config}, dir.path()};
+  // A commit failed (not only the save of the starting point at recovery).
+  REQUIRE(eventually([&] {
+    return contains(child.err(), "cannot create state file: Is a directory; the last committed state stays in force");
+  }));
+  REQUIRE(::rmdir((dir / "state/logcatch.state.tmp").c_str()) == 0);
+  REQUIRE(eventually([&] { return contains(child.err(), "committing again"); }));
+  child.signal(SIGTERM);
+  CHECK(child.wait() == 0);
+  INFO(child.err());
+  // The next start resumes from the committed state: nothing is sent again.
+  child_process again{{LOGCATCH_BINARY, "run", "--config", config}, dir.path()};
+  write_file(dir / "a.log", numbered_lines("a", 50, 60));
+  REQUIRE(eventually([&] {
+    delivery_verifier v;
+    v.on_text(read_file(dir / "out.log"));
+    return v.unique("a") == 60;
+  }));
+  again.signal(SIGTERM);
+  CHECK(again.wait() == 0);
+  delivery_verifier v;
+  v.on_text(read_file(dir / "out.log"));
+  require_clean(v, {{"a", 60}});
 }

@@ -53,6 +53,8 @@ sink_checkpoint sample() {
   s.has_sink_length = true;
   s.sink_length = 123456;
   s.sink_path = "/var/log/collected all.log";
+  s.has_sink_identity = true;
+  s.sink_file = file_identity{2049, 77001, 1024, 0xC0FFEEull};
   s.files.push_back(record("app", 131, 4096, "/var/log/app.log"));
   s.files.push_back(record("web logs", 132, 17, "/var/log/web/access 100%.log"));
   s.files.push_back(record("multi\nline", 133, 0, "/tmp/new\nline"));
@@ -142,6 +144,8 @@ TEST_CASE("the text format is stable and its trailer is zlib's crc32") {
   s.has_sink_length = true;
   s.sink_length = 1234;
   s.sink_path = "/var/log/all.log";
+  s.has_sink_identity = true;
+  s.sink_file = file_identity{2049, 5521, 1024, 7};
   file_checkpoint a;
   a.key = "app";
   a.file = file_identity{2049, 131, 64, 99};
@@ -154,20 +158,21 @@ TEST_CASE("the text format is stable and its trailer is zlib's crc32") {
   dash.updated_ms = -5;
   s.files = {a, dash};
   // The trailer was computed with Python's zlib.crc32 over the lines above it.
-  CHECK(encode_checkpoint(s) == "logcatch-state 2\n"
-                                "sink 1234 /var/log/all.log\n"
+  CHECK(encode_checkpoint(s) == "logcatch-state 3\n"
+                                "sink 1234 2049 5521 1024 7 /var/log/all.log\n"
                                 "file app 2049 131 64 99 4096 1700000000000 77 /var/log/app%20log%25.txt\n"
                                 "file %2D 0 0 0 0 0 -5 0 -\n"
-                                "crc32 7951679B\n");
+                                "crc32 7C8CCE6C\n");
   CHECK(reference_crc32("123456789") == 0xCBF43926u);
 }
 
 TEST_CASE("an empty checkpoint of a stdout sink round-trips") {
   sink_checkpoint s;
   auto text = encode_checkpoint(s);
-  CHECK(text == "logcatch-state 2\nsink - -\ncrc32 45D3A810\n");
+  CHECK(text == "logcatch-state 3\nsink - - - - - -\ncrc32 D48EB793\n");
   auto back = decode_checkpoint(text, "test");
   CHECK_FALSE(back.has_sink_length);
+  CHECK_FALSE(back.has_sink_identity);
   CHECK(back.sink_path.empty());
   CHECK(back.files.empty());
 }
@@ -220,12 +225,14 @@ TEST_CASE("a wrong or missing header is rejected") {
 }
 
 TEST_CASE("an unknown version is rejected") {
-  CHECK(decode_error(with_trailer("logcatch-state 3\nsink - -\n")) ==
-        "src:1: unsupported version '3' (this build reads versions 1 and 2)");
+  CHECK(decode_error(with_trailer("logcatch-state 4\nsink - - - - - -\n")) ==
+        "src:1: unsupported version '4' (this build reads versions 1 to 3)");
+  CHECK(decode_error(with_trailer("logcatch-state 0\nsink - -\n")) ==
+        "src:1: unsupported version '0' (this build reads versions 1 to 3)");
   CHECK(decode_error(with_trailer("logcatch-state 01\nsink - -\n")) ==
-        "src:1: unsupported version '01' (this build reads versions 1 and 2)");
+        "src:1: unsupported version '01' (this build reads versions 1 to 3)");
   CHECK(decode_error(with_trailer("logcatch-state \nsink - -\n")) ==
-        "src:1: unsupported version '' (this build reads versions 1 and 2)");
+        "src:1: unsupported version '' (this build reads versions 1 to 3)");
 }
 
 TEST_CASE("an unknown record type is rejected with its line") {
@@ -653,4 +660,62 @@ TEST_CASE("a version 1 state file (no reading ids) is still read") {
   CHECK(s.files[0].path == "/p");
   CHECK(decode_error(with_trailer("logcatch-state 2\nsink 10 out\nfile app 1 2 3 4 5 6 /p\n")) ==
         "src:3: bad record: expected 10 fields, got 9");
+}
+
+TEST_CASE("a version 2 state file (no output identity) is still read, its identity unknown") {
+  auto text = with_trailer("logcatch-state 2\nsink 10 out\nfile app 1 2 3 4 5 6 7 /p\n");
+  auto s = decode_checkpoint(text, "src");
+  CHECK(s.has_sink_length);
+  CHECK(s.sink_length == 10);
+  CHECK(s.sink_path == "out");
+  CHECK_FALSE(s.has_sink_identity);
+  REQUIRE(s.files.size() == 1);
+  CHECK(s.files[0].reading == 7);
+  CHECK(s.files[0].path == "/p");
+  // Version 2 has no identity fields; version 3 requires them.
+  CHECK(decode_error(with_trailer("logcatch-state 2\nsink 10 1 2 3 4 out\n")) ==
+        "src:2: bad sink record: expected 3 fields, got 7");
+  CHECK(decode_error(with_trailer("logcatch-state 3\nsink 10 out\n")) ==
+        "src:2: bad sink record: expected 7 fields, got 3");
+}
+
+TEST_CASE("the output's device and inode round-trip, and an unknown identity stays unknown") {
+  sink_checkpoint s;
+  s.has_sink_length = true;
+  s.sink_length = 42;
+  s.sink_path = "/out.log";
+  s.has_sink_identity = true;
+  s.sink_file = file_identity{UINT64_MAX, 1, UINT32_MAX, UINT64_MAX};
+  auto back = round_trip(s);
+  CHECK(back == s);
+  CHECK(back.sink_file.device == UINT64_MAX);
+  CHECK(back.sink_file.inode == 1);
+  CHECK(back.sink_file.prefix_len == UINT32_MAX);
+  CHECK(back.sink_file.prefix_hash == UINT64_MAX);
+  // The content hash is part of it: a reused inode is another output.
+  auto reused = s;
+  reused.sink_file.prefix_hash = 5;
+  CHECK(reused != s);
+  s.has_sink_identity = false;
+  CHECK(encode_checkpoint(s).find("sink 42 - - - - /out.log\n") != std::string::npos);
+  back = round_trip(s);
+  CHECK_FALSE(back.has_sink_identity);
+  CHECK(back == s);
+  // Another output is another checkpoint.
+  auto other = s;
+  other.has_sink_identity = true;
+  CHECK(other != s);
+}
+
+TEST_CASE("part of an output identity or a bad one is rejected") {
+  CHECK(decode_error(with_trailer("logcatch-state 3\nsink 10 - 5 - - out\n")) ==
+        "src:2: bad record: sink device is not a number: '-'");
+  CHECK(decode_error(with_trailer("logcatch-state 3\nsink 10 5 6 7 - out\n")) ==
+        "src:2: bad record: sink prefix_hash is not a number: '-'");
+  CHECK(decode_error(with_trailer("logcatch-state 3\nsink 10 5 x 0 0 out\n")) ==
+        "src:2: bad record: sink inode is not a number: 'x'");
+  CHECK(decode_error(with_trailer("logcatch-state 3\nsink 10 99999999999999999999 1 0 0 out\n")) ==
+        "src:2: bad record: sink device is out of range: '99999999999999999999'");
+  CHECK(decode_error(with_trailer("logcatch-state 3\nsink 10 1 1 4294967296 0 out\n")) ==
+        "src:2: bad record: sink prefix_len is out of range: '4294967296'");
 }
