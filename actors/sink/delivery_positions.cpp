@@ -78,23 +78,34 @@ const delivered_position* delivery_positions::find(const key_index& k, const lin
       return &k.positions.at(r->second);
     }
   }
-  // same_file(): equal content hashes over the same length, or else the same
-  // inode. The earliest recorded match wins.
+  // same_file(): equal content hashes over the same length (the earliest
+  // recorded wins), or else the same inode. Among inode matches the most
+  // recently moved wins: an inode can hold a position of content that is
+  // gone (a deleted file whose inode was reused, a truncated file), and the
+  // newest reading of the inode is the one a resumed tailer goes on with.
   const delivered_position* best = nullptr;
-  auto consider = [&](const std::vector<slot>& slots) {
-    for (auto s : slots) {
+  if (batch.file.prefix_len > 0)
+    if (auto it = k.by_content.find(content_hash(batch.file)); it != k.by_content.end())
+      for (auto s : it->second) {
+        auto& pos = k.positions.at(s);
+        if ((best == nullptr || s < *at) && pos.file.prefix_len == batch.file.prefix_len &&
+            pos.file.prefix_hash == batch.file.prefix_hash) {
+          best = &pos;
+          *at = s;
+        }
+      }
+  if (best != nullptr)
+    return best;
+  if (auto it = k.by_inode.find(inode_hash(batch.file)); it != k.by_inode.end())
+    for (auto s : it->second) {
       auto& pos = k.positions.at(s);
-      if ((best == nullptr || s < *at) && same_file(pos.file, batch.file)) {
+      bool newer = best == nullptr || pos.updated_ms > best->updated_ms ||
+                   (pos.updated_ms == best->updated_ms && s > *at);
+      if (newer && same_file(pos.file, batch.file)) {
         best = &pos;
         *at = s;
       }
     }
-  };
-  if (auto it = k.by_inode.find(inode_hash(batch.file)); it != k.by_inode.end())
-    consider(it->second);
-  if (batch.file.prefix_len > 0)
-    if (auto it = k.by_content.find(content_hash(batch.file)); it != k.by_content.end())
-      consider(it->second);
   return best;
 }
 

@@ -73,7 +73,12 @@ file_follower& file_set::add(const std::string& path, std::optional<resume_posit
   // read_from applies to the files there at the first look only.
   o.start = first_scan_ ? opts_.follower.start : read_from::head;
   o.sibling = sibling;
-  o.history_before_ms = since_ms_;
+  // File times come from the kernel's coarse clock (a few ms behind the
+  // wall clock) and clocks get stepped: a copy modified shortly before the
+  // baseline may still hold lines the key is to read. Reading a little
+  // history is better than losing a line.
+  constexpr int64_t file_time_slack_ms = 2000;
+  o.history_before_ms = since_ms_ - file_time_slack_ms;
   auto& f = followers_[path];
   f = std::make_unique<file_follower>(o, std::move(resume));
   hinted_.insert(path); // a new file: open it at the next step

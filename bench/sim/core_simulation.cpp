@@ -56,8 +56,8 @@ void append_bytes(const std::string& path, const std::string& bytes) {
 /// (tailers' file_sets, the sink's positions and output) on the other.
 class core_run {
 public:
-  core_run(const program& p, std::string dir)
-    : p_(p), dir_(std::move(dir)), rng_(p.seed ^ 0x5DEECE66Dull) {
+  core_run(const program& p, std::string dir, std::string* trace)
+    : p_(p), dir_(std::move(dir)), rng_(p.seed ^ 0x5DEECE66Dull), trace_(trace) {
     uint32_t first = 0;
     for (auto& k : p_.keys) {
       first_stream_.push_back(first);
@@ -70,9 +70,11 @@ public:
     try {
       start(true);
       for (auto& o : p_.ops) {
+        log("op " + to_string(o));
         apply(o);
         ++r.ops;
       }
+      log("finish");
       finish_writes();
       if (!running_)
         start(true);
@@ -262,8 +264,28 @@ private:
     committed_positions_ = positions_;
   }
 
+  void log(const std::string& what) {
+    if (trace_ != nullptr)
+      *trace_ += what + "\n";
+  }
+
   void deliver(line_batch& b) {
     auto check = positions_.check(b);
+    if (trace_ != nullptr) {
+      std::string lines;
+      b.for_each_line(0, [&](const char* data, std::size_t n) {
+        line_ref l;
+        if (lines.size() < 60 && delivery_model::parse(data, n, l))
+          lines += " " + std::to_string(l.seq);
+      });
+      log("  batch " + b.key + " " + b.path + " ino " + std::to_string(b.file.inode) + "/" +
+          std::to_string(b.file.prefix_len) + " reading " + std::to_string(b.reading % 1000) +
+          (b.restart ? " restart" : "") + " [" + std::to_string(b.start_offset) + "," +
+          std::to_string(b.end_offset) + ") seqs" + lines +
+          (check.drop ? " DROPPED" : "") +
+          (check.first_line > 0 ? " from line " + std::to_string(check.first_line) : "") +
+          (check.note.empty() ? "" : " (" + check.note + ")"));
+    }
     if (check.drop)
       return;
     b.for_each_line(check.first_line, [&](const char* data, std::size_t n) {
@@ -285,7 +307,8 @@ private:
     line_batch batch;
     batch.key = p_.keys[key].name;
     auto status = files.step(batch, 8 * 1024 * 1024);
-    files.take_notices();
+    for (auto& n : files.take_notices())
+      log("  notice: " + n.text);
     auto finished = files.take_finished();
     bool did = status == follow_status::progress || batch.restart || !batch.empty();
     if (batch.restart || !batch.empty())
@@ -385,6 +408,7 @@ private:
   const program& p_;
   std::string dir_;
   std::mt19937_64 rng_;
+  std::string* trace_;
   delivery_model model_;
   std::vector<uint32_t> first_stream_;
   std::map<std::string, uint64_t> file_ids_;
@@ -406,15 +430,17 @@ private:
 
 } // namespace
 
-sim_result run_in_core(const program& p, const std::string& scratch, bool keep) {
+sim_result run_in_core(const program& p, const std::string& scratch, bool keep, bool trace) {
   static uint64_t counter = 0;
   auto dir = scratch + "/sim-" + std::to_string(p.seed) + "-" + std::to_string(::getpid()) + "-" +
              std::to_string(++counter);
   fs::create_directories(dir);
   sim_result r;
   {
-    core_run run(p, dir);
+    std::string log;
+    core_run run(p, dir, trace ? &log : nullptr);
     r = run.run();
+    r.trace = std::move(log);
   }
   if (!keep) {
     std::error_code ec;

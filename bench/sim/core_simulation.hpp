@@ -19,12 +19,14 @@ struct sim_result {
   verdict v;
   uint64_t ops = 0;
   std::string error; ///< an exception or a stuck drain, if any
+  std::string trace; ///< with trace on: every op, batch and notice, in order
   bool ok() const { return error.empty() && v.ok(); }
   std::string summary() const;
 };
 
 /// Runs `p` in a new folder under `scratch` (removed afterwards unless `keep`).
-sim_result run_in_core(const program& p, const std::string& scratch, bool keep = false);
+sim_result run_in_core(const program& p, const std::string& scratch, bool keep = false,
+                       bool trace = false);
 
 /// Drops operations from a failing program while it still fails (chunks
 /// first, then single ops), within `budget` runs. Returns the smallest found.
