@@ -85,8 +85,13 @@ void file_follower::problem(const std::string& text) {
 void file_follower::close_file() {
   if (fd_ < 0)
     return;
+  // A file truncated under us holds other bytes now: what was read is
+  // known by the hash taken while reading it, never by a hash of the new
+  // content (which would let the new content resume at the old offset).
   if (opts_.registry != nullptr)
-    opts_.registry->release(this, identity_at(offset_), offset_ - splitter_.held_bytes());
+    opts_.registry->release(this, content_replaced_ ? read_identity() : identity_at(offset_),
+                            offset_ - splitter_.held_bytes());
+  content_replaced_ = false;
   ::close(fd_);
   fd_ = -1;
   ++open_generation_;
@@ -107,10 +112,14 @@ file_identity file_follower::identity_at(uint64_t offset) {
 }
 
 bool file_follower::prefix_changed() {
-  if (hashed_len_ == 0)
+  // Checked over what was read, not only over what was handed out: a held
+  // partial line read from the old content must not be finished with bytes
+  // of the new.
+  auto len = std::max(hashed_len_, read_check_len_);
+  if (len == 0)
     return false;
-  auto now = prefix_hash_of(fd_, hashed_len_);
-  return !now || *now != hashed_hash_;
+  auto now = prefix_hash_of(fd_, len);
+  return !now || *now != (len == read_check_len_ ? read_check_hash_ : hashed_hash_);
 }
 
 bool file_follower::adopt(int fd, const std::string& path, const file_identity& id) {
@@ -121,6 +130,8 @@ bool file_follower::adopt(int fd, const std::string& path, const file_identity& 
   open_path_ = path;
   hashed_len_ = 0;
   hashed_hash_ = 0;
+  read_check_len_ = 0;
+  read_check_hash_ = 0;
   return true;
 }
 
@@ -130,18 +141,21 @@ copy_search file_follower::copies() const {
 }
 
 bool file_follower::switch_to_copy() {
-  // The copy must start with the bytes we read and hold at least as many.
-  if (hashed_len_ == 0)
+  // The copy must start with the bytes we read (a held partial line
+  // included) and hold at least as many.
+  auto check_len = std::max(hashed_len_, read_check_len_);
+  auto check_hash = check_len == read_check_len_ ? read_check_hash_ : hashed_hash_;
+  if (check_len == 0)
     return false;
-  auto copy = find_by_content(copies(), hashed_len_, hashed_hash_, offset_, id_);
+  auto copy = find_by_content(copies(), check_len, check_hash, offset_, id_);
   if (!copy)
     return false;
   int fd = ::open(copy->c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0)
     return false;
-  auto hash = prefix_hash_of(fd, hashed_len_);
+  auto hash = prefix_hash_of(fd, check_len);
   auto copy_id = stat_fd(fd).id;
-  if (!hash || *hash != hashed_hash_) { // replaced between the search and the open
+  if (!hash || *hash != check_hash) { // replaced between the search and the open
     ::close(fd);
     return false;
   }
@@ -154,9 +168,14 @@ bool file_follower::switch_to_copy() {
     ::close(fd);
     return false;
   }
+  content_replaced_ = true; // the truncated file goes back to the registry
+  auto emitted_hash = hashed_hash_;
   adopt(fd, *copy, copy_id);
+  // The copy starts with the same bytes: what was hashed stays hashed.
   hashed_len_ = len;
-  hashed_hash_ = *hash;
+  hashed_hash_ = emitted_hash;
+  read_check_len_ = check_len;
+  read_check_hash_ = check_hash;
   resumed_ = true;
   ::lseek(fd_, static_cast<off_t>(offset_), SEEK_SET);
   return true;
@@ -198,6 +217,13 @@ ssize_t file_follower::read_into(line_batch& out, std::size_t want) {
 
 follow_status file_follower::consume(std::size_t n, line_batch& out) {
   offset_ += n; // already split into `out` by read_into()
+  auto check = static_cast<uint32_t>(std::min<uint64_t>(offset_, opts_.fingerprint_bytes));
+  if (check > read_check_len_) {
+    if (auto hash = prefix_hash_of(fd_, check)) {
+      read_check_len_ = check;
+      read_check_hash_ = *hash;
+    }
+  }
   out.end_offset = offset_ - splitter_.held_bytes();
   out.file = identity_at(out.end_offset);
   return follow_status::progress;
@@ -285,6 +311,8 @@ follow_status file_follower::on_truncated() {
   offset_ = 0;
   hashed_len_ = 0;
   hashed_hash_ = 0;
+  read_check_len_ = 0;
+  read_check_hash_ = 0;
   splitter_.reset();
   pending_restart_ = true;
   return follow_status::progress;

@@ -180,9 +180,12 @@ private:
   uint64_t offset_ = 0;           // read offset in the open file
   uint32_t hashed_len_ = 0;       // content hash of the open file's first hashed_len_ bytes
   uint64_t hashed_hash_ = 0;
+  uint32_t read_check_len_ = 0;   // hash of the first read_check_len_ bytes read (truncation check)
+  uint64_t read_check_hash_ = 0;
   bool first_open_ = true;        // read_from applies only to the very first file
   bool resumed_ = false;          // the open file was found by identity
   bool pending_restart_ = false;  // the next batch starts a new reading
+  bool content_replaced_ = false; // the file being closed was truncated under us
   uint64_t reading_ = 0;          // id of the current reading (line_batch::reading)
   std::string problem_;           // last reported problem, to report each once
   uint64_t rotations_ = 0;

@@ -166,7 +166,16 @@ void file_set::scan() {
 }
 
 void file_set::scan_siblings(const std::set<std::string>& matched, std::set<std::string>& found) {
+  // A rotated copy's base name need not exist any more (logrotate without
+  // `create`, or a file deleted after its copy was made): a name is a copy
+  // when a prefix of it, ended by '.', '-' or '_', is the followed name or
+  // matches the pattern's name.
   std::map<std::string, std::set<std::string>> names_by_folder;
+  std::filesystem::path pattern(opts_.pattern);
+  auto pattern_folder = pattern.parent_path().string();
+  auto pattern_name = pattern.filename().string();
+  if (!is_glob(pattern_folder))
+    names_by_folder[pattern_folder.empty() ? "." : pattern_folder];
   for (auto& path : matched) {
     std::filesystem::path p(path);
     auto folder = p.parent_path().string();
@@ -189,9 +198,16 @@ void file_set::scan_siblings(const std::set<std::string>& matched, std::set<std:
       if (packed)
         continue;
       // NAME followed by '.', '-' or '_' and a suffix, for a followed NAME.
+      if (glob_ && ::fnmatch(pattern_name.c_str(), name.c_str(), FNM_PERIOD) == 0)
+        continue; // the pattern's own match, not a copy
       bool copy_of_followed = false;
-      for (std::size_t i = 1; i < name.size() && !copy_of_followed; ++i)
-        copy_of_followed = std::strchr(".-_", name[i]) != nullptr && names.count(name.substr(0, i)) > 0;
+      for (std::size_t i = 1; i < name.size() && !copy_of_followed; ++i) {
+        if (std::strchr(".-_", name[i]) == nullptr)
+          continue;
+        auto base = name.substr(0, i);
+        copy_of_followed = names.count(base) > 0 || base == pattern_name ||
+                           (glob_ && ::fnmatch(pattern_name.c_str(), base.c_str(), FNM_PERIOD) == 0);
+      }
       if (!copy_of_followed)
         continue;
       auto path = folder + "/" + name;

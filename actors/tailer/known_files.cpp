@@ -69,14 +69,30 @@ bool known_files::still_in_original(const resume_position& pos) {
 std::optional<uint64_t> known_files::offset_of(int fd, const file_identity& id) const {
   const entry* best = nullptr;
   auto better = [&](const entry& e) { return best == nullptr || e.order > best->order; };
-  // The same inode, still starting with the bytes hashed then.
+  // The same inode, still starting with the bytes hashed then. A position
+  // that hashed nothing (an empty file, or fingerprint_bytes 0) proves
+  // nothing about the content: it is the last resort, after content.
+  const entry* inode_only = nullptr;
   for (auto [a, b] = by_inode_.equal_range({id.device, id.inode}); a != b; ++a) {
     auto& e = entries_.at(a->second);
-    if (better(e) && starts_like(fd, e.pos.file))
+    if (e.pos.file.prefix_len == 0) {
+      if (inode_only == nullptr || e.order > inode_only->order)
+        inode_only = &e;
+    } else if (better(e) && starts_like(fd, e.pos.file)) {
       best = &e;
+    }
   }
   if (best != nullptr)
     return best->pos.offset;
+  auto by_content = content_offset(fd, id);
+  if (by_content)
+    return by_content;
+  if (inode_only != nullptr)
+    return inode_only->pos.offset;
+  return std::nullopt;
+}
+
+std::optional<uint64_t> known_files::content_offset(int fd, const file_identity& id) const {
   // By content: the hash of every prefix of the file's first bytes, from one read.
   auto size = stat_fd(fd).size;
   auto len = static_cast<std::size_t>(std::min<uint64_t>(size, fingerprint_bytes_));

@@ -45,6 +45,7 @@ private:
   void erase_same(const file_identity& id);
   /// The content read at `pos` is still in the file it was read from.
   static bool still_in_original(const resume_position& pos);
+  std::optional<uint64_t> content_offset(int fd, const file_identity& id) const;
 
   uint32_t fingerprint_bytes_;
   int64_t newest_ = 0, oldest_ = 0;
