@@ -232,6 +232,13 @@ follow_status file_follower::consume(std::size_t n, line_batch& out) {
 follow_status file_follower::step(line_batch& out, std::size_t budget) {
   if (fd_ < 0 && !open_next())
     return follow_status::no_file;
+  if (pending_restart_ && offset_ > 0 && splitter_.held_bytes() == 0) {
+    // Resumed at a known position: a marker alone, whose identity hashes
+    // exactly the bytes that position hashed, so the sink finds it by
+    // content even when this inode once held another file's position.
+    begin_batch(out);
+    return follow_status::progress;
+  }
   // Truncated and written again past our offset since the last step (a
   // copytruncate while the writer goes on): a read would start mid-line in
   // other content. The first bytes tell; one pread per step.

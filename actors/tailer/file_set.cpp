@@ -431,7 +431,7 @@ void file_set::unclaim(const file_follower* owner, const file_identity& id) {
 
 void file_set::release(const file_follower* owner, const file_identity& id, uint64_t offset) {
   unclaim(owner, id);
-  known_.put(resume_position{id, offset, owner->open_path()});
+  known_.put(resume_position{id, offset, owner->open_path()}, owner->open_fd());
 }
 
 std::optional<uint64_t> file_set::known_offset(int fd, const file_identity& id) {

@@ -7,12 +7,16 @@
 
 namespace logcatch {
 
-void known_files::erase_same(const file_identity& id) {
+void known_files::erase_same(const file_identity& id, int fd) {
   std::vector<uint64_t> gone;
   auto range = by_inode_.equal_range({id.device, id.inode});
-  for (auto it = range.first; it != range.second; ++it)
-    if (same_file(entries_.at(it->second).pos.file, id))
+  for (auto it = range.first; it != range.second; ++it) {
+    auto& old = entries_.at(it->second).pos.file;
+    bool superseded = (old.prefix_len == id.prefix_len && old.prefix_hash == id.prefix_hash) ||
+                      old.prefix_len == 0 || (fd >= 0 ? starts_like(fd, old) : same_file(old, id));
+    if (superseded)
       gone.push_back(it->second);
+  }
   if (id.prefix_len > 0) {
     auto c = by_content_.equal_range({id.prefix_len, id.prefix_hash});
     for (auto it = c.first; it != c.second; ++it)
@@ -45,8 +49,8 @@ void known_files::insert(const resume_position& pos, int64_t order) {
     by_content_.emplace(std::make_pair(pos.file.prefix_len, pos.file.prefix_hash), n);
 }
 
-void known_files::put(const resume_position& pos) {
-  erase_same(pos.file);
+void known_files::put(const resume_position& pos, int fd) {
+  erase_same(pos.file, fd);
   insert(pos, ++newest_);
 }
 

@@ -19,8 +19,12 @@ class known_files {
 public:
   explicit known_files(uint32_t fingerprint_bytes) : fingerprint_bytes_(fingerprint_bytes) {}
 
-  /// Adds `pos` as the most recent; an entry for the same file goes.
-  void put(const resume_position& pos);
+  /// Adds `pos` as the most recent. Entries it supersedes go: the same
+  /// content (equal hashes), and positions of the same inode whose bytes
+  /// the open file `fd` still starts with (earlier offsets of this reading).
+  /// A position of content the inode no longer holds (it was truncated; the
+  /// content lives on in a copy) stays, for the copy to be found by.
+  void put(const resume_position& pos, int fd = -1);
   /// Adds `pos` as older than every entry so far (loading a most-recent-first list).
   void put_oldest(const resume_position& pos);
   std::size_t size() const { return entries_.size(); }
@@ -42,7 +46,7 @@ private:
     int64_t order = 0; // higher = more recent
   };
   void insert(const resume_position& pos, int64_t order);
-  void erase_same(const file_identity& id);
+  void erase_same(const file_identity& id, int fd);
   /// The content read at `pos` is still in the file it was read from.
   static bool still_in_original(const resume_position& pos);
   std::optional<uint64_t> content_offset(int fd, const file_identity& id) const;
