@@ -13,6 +13,7 @@
 
 #include "bench/driver/report.hpp"
 #include "bench/driver/scenarios.hpp"
+#include "bench/soak.hpp"
 
 namespace fs = std::filesystem;
 using namespace logcatch::bench;
@@ -31,6 +32,9 @@ std::string own_folder() {
 } // namespace
 
 int main(int argc, char** argv) {
+  // `logcatch-bench soak ...`: the simulation without bound, its own flags.
+  if (argc > 1 && std::string(argv[1]) == "soak")
+    return logcatch::bench::run_soak(argc - 1, argv + 1);
   CLI::App app{"logcatch-bench: throughput, latency, CPU, memory and exactly-once of logcatch",
                "logcatch-bench"};
   bool quick = false;

@@ -1,0 +1,125 @@
+#include "bench/soak.hpp"
+
+#include <CLI/CLI.hpp>
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <iostream>
+#include <random>
+#include <unistd.h>
+
+#include "bench/sim/core_simulation.hpp"
+
+namespace fs = std::filesystem;
+
+namespace logcatch::bench {
+
+namespace {
+
+struct named_shape {
+  const char* name;
+  sim::program_shape shape;
+};
+
+/// The shapes the soak cycles through: the CTest ones, and bigger ones.
+std::vector<named_shape> soak_shapes() {
+  std::vector<named_shape> shapes;
+  sim::program_shape files;
+  files.collector_events = false;
+  shapes.push_back({"files", files});
+  shapes.push_back({"events", sim::program_shape{}});
+  sim::program_shape many;
+  many.max_keys = 2;
+  many.max_streams = 200;
+  many.ops = 400;
+  shapes.push_back({"many-files", many});
+  sim::program_shape long_run;
+  long_run.max_keys = 4;
+  long_run.max_streams = 20;
+  long_run.ops = 1500;
+  shapes.push_back({"long", long_run});
+  return shapes;
+}
+
+} // namespace
+
+int run_soak(int argc, char** argv) {
+  CLI::App app{"logcatch-bench soak: the model-based simulation of the delivery core, "
+               "without bound (random programs of file operations and collector events, "
+               "each judged against a model of which lines must arrive)",
+               "logcatch-bench soak"};
+  double minutes = 30;
+  uint64_t seed = 0;
+  std::string work_dir;
+  app.add_option("--minutes", minutes, "How long to run (default 30)");
+  app.add_option("--seed", seed, "Run only the program of this seed (replay), with every shape");
+  app.add_option("--work-dir", work_dir, "Scratch folder (default: a new one under /tmp)");
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e) == 0 ? 0 : 2;
+  }
+  if (work_dir.empty()) {
+    std::string pattern = (fs::temp_directory_path() / "logcatch-soak-XXXXXX").string();
+    if (::mkdtemp(pattern.data()) == nullptr) {
+      std::cerr << "logcatch-bench soak: cannot create a scratch folder under /tmp\n";
+      return 1;
+    }
+    work_dir = pattern;
+  }
+  fs::create_directories(work_dir);
+  auto shapes = soak_shapes();
+  auto begin = std::chrono::steady_clock::now();
+  auto deadline = begin + std::chrono::duration<double>(minutes * 60);
+  auto next_report = begin + std::chrono::seconds(30);
+  std::mt19937_64 seeds{seed != 0 ? seed : std::random_device{}()};
+  uint64_t programs = 0, ops = 0, lines = 0, must = 0;
+  bool replay = seed != 0;
+  std::cerr << "soak: " << (replay ? "replaying seed " + std::to_string(seed)
+                                   : std::to_string(minutes) + " minutes")
+            << " in " << work_dir << "\n";
+  for (std::size_t i = 0;; ++i) {
+    auto& shape = shapes[i % shapes.size()];
+    auto program_seed = replay ? seed : seeds();
+    auto p = sim::generate(program_seed, shape.shape);
+    auto r = sim::run_in_core(p, work_dir);
+    ++programs;
+    ops += r.ops;
+    lines += r.v.written;
+    must += r.v.must;
+    if (!r.ok()) {
+      std::cout << "soak: FAILED: shape " << shape.name << ", seed " << program_seed
+                << " (replay: logcatch-bench soak --seed " << program_seed << "): "
+                << r.summary() << "\n"
+                << r.v.examples;
+      auto small = sim::shrink(p, work_dir);
+      auto again = sim::run_in_core(small, work_dir, false, true);
+      std::cout << "shrunk to " << small.ops.size() << " ops: " << again.summary() << "\n"
+                << again.v.examples << sim::describe(small) << "trace:\n"
+                << again.trace;
+      return 1;
+    }
+    auto now = std::chrono::steady_clock::now();
+    if (replay && i + 1 == shapes.size())
+      break;
+    if (!replay && now >= deadline)
+      break;
+    if (now >= next_report) {
+      next_report = now + std::chrono::seconds(30);
+      std::cerr << "soak: " << static_cast<int>(std::chrono::duration<double>(now - begin).count())
+                << " s, " << programs << " programs, " << ops << " operations, " << lines
+                << " lines, 0 lost, 0 duplicated\n";
+    }
+  }
+  auto secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - begin).count();
+  std::printf("soak: %.1f min, %llu programs, %llu operations, %llu lines written (%llu must "
+              "arrive), 0 lost, 0 duplicated\n",
+              secs / 60, static_cast<unsigned long long>(programs),
+              static_cast<unsigned long long>(ops), static_cast<unsigned long long>(lines),
+              static_cast<unsigned long long>(must));
+  std::error_code ec;
+  fs::remove_all(work_dir, ec);
+  return 0;
+}
+
+} // namespace logcatch::bench
