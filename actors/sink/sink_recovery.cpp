@@ -1,7 +1,5 @@
 #include "actors/sink/sink_recovery.hpp"
 
-#include "actors/sink/output_writer.hpp"
-
 #include <cerrno>
 #include <cstring>
 #include <fcntl.h>
@@ -9,6 +7,8 @@
 #include <system_error>
 #include <sys/stat.h>
 #include <unistd.h>
+
+#include "actors/sink/output_writer.hpp"
 
 namespace logcatch {
 
@@ -19,8 +19,7 @@ namespace {
 }
 
 struct opened_output {
-  file_identity id; ///< device and inode (the content hash is taken at save)
-  uint64_t size = 0;
+  uint64_t size = 0; ///< of the file at the path, after any cut
 };
 
 std::string folder_of(const std::string& path) {
@@ -106,8 +105,7 @@ opened_output recover_output(const std::string& path, const sink_checkpoint* com
     errno = err;
     fail(path, "cannot stat sink file");
   }
-  opened_output o{file_identity{static_cast<uint64_t>(st.st_dev), static_cast<uint64_t>(st.st_ino), 0, 0},
-                  static_cast<uint64_t>(st.st_size)};
+  opened_output o{static_cast<uint64_t>(st.st_size)};
   if (committed != nullptr && committed->has_sink_identity && !is_committed_output(fd, st, *committed)) {
     ::close(fd);
     // The file at the path is not the one committed: never cut it to
