@@ -46,6 +46,8 @@ std::string changed_settings(const log_config& a, const log_config& b) {
     changed.push_back("poll_interval");
   if (a.fingerprint_bytes != b.fingerprint_bytes)
     changed.push_back("fingerprint_bytes");
+  if (a.max_tracked_files != b.max_tracked_files)
+    changed.push_back("max_tracked_files");
   if (a.fault.crash_every_lines != b.fault.crash_every_lines ||
       a.fault.crash_on_rotation != b.fault.crash_on_rotation)
     changed.push_back("fault");

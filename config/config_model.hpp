@@ -48,6 +48,10 @@ struct log_config {
   /// it is that long (so a renamed or copied file is recognized), by (device,
   /// inode) before; 0 = by inode only.
   uint32_t fingerprint_bytes = 1024;
+  /// How many files the key keeps positions for beyond the ones it has open;
+  /// past it the least recently read go, with a warning (read again, whole,
+  /// if they are ever followed again).
+  std::size_t max_tracked_files = 100000;
   fault_config fault;
   int line = 0;   ///< 1-based line in the config file where the key is declared
   int column = 0; ///< and its 1-based column

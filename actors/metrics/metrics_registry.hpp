@@ -22,6 +22,8 @@ struct key_metrics {
   std::atomic<uint64_t> bytes_read{0};      ///< file bytes consumed (lines + newlines)
   std::atomic<uint64_t> lines_delivered{0}; ///< written by the sink (remote: acknowledged)
   std::atomic<uint64_t> lines_truncated{0}; ///< cut at max_line_bytes
+  std::atomic<uint64_t> positions_forgotten{0}; ///< of files gone from the key's folders
+  std::atomic<uint64_t> positions_dropped{0};   ///< beyond max_tracked_files (read again if they come back)
   std::atomic<uint64_t> rotations{0};
   std::atomic<uint64_t> truncations{0};
   std::atomic<uint64_t> restarts{0};

@@ -197,18 +197,14 @@ void delivery_positions::forget(const std::string& key, const file_identity& fil
   if (it == by_key_.end())
     return;
   auto& k = it->second;
+  // By (device, inode) only: the file is gone, so is every position on it.
+  // Never by content: a copy of the file (another inode, same first bytes)
+  // may be where its reading goes on.
   std::vector<slot> gone;
-  auto collect = [&](auto& map, uint64_t h) {
-    if (auto m = map.find(h); m != map.end())
-      for (auto s : m->second)
-        if (same_file(k.positions.at(s).file, file))
-          gone.push_back(s);
-  };
-  collect(k.by_inode, inode_hash(file));
-  if (file.prefix_len > 0)
-    collect(k.by_content, content_hash(file));
-  std::sort(gone.begin(), gone.end());
-  gone.erase(std::unique(gone.begin(), gone.end()), gone.end());
+  if (auto m = k.by_inode.find(inode_hash(file)); m != k.by_inode.end())
+    for (auto s : m->second)
+      if (k.positions.at(s).file == file)
+        gone.push_back(s);
   for (auto s : gone) {
     remove_index(k, s);
     k.positions.erase(s);

@@ -1,6 +1,7 @@
 #include "actors/tailer/file_set.hpp"
 
 #include <algorithm>
+#include <cerrno>
 #include <cstring>
 #include <dirent.h>
 #include <filesystem>
@@ -219,6 +220,76 @@ void file_set::scan_siblings(const std::set<std::string>& matched, std::set<std:
         found.insert(path);
     }
   }
+}
+
+file_set::sweep_result file_set::sweep(std::chrono::steady_clock::time_point now,
+                                       std::chrono::milliseconds grace) {
+  sweep_result result;
+  auto known = known_.oldest_first();
+  if (known.empty())
+    return result;
+  // Where the key's files may be: the pattern's folder, its followers' and
+  // its positions' folders. One readdir each, one stat per entry.
+  std::set<std::string> folders;
+  auto folder_of = [](const std::string& path) {
+    auto f = std::filesystem::path(path).parent_path().string();
+    return f.empty() ? std::string(".") : f;
+  };
+  if (!is_glob(folder_of(opts_.pattern)))
+    folders.insert(folder_of(opts_.pattern));
+  for (auto& [path, f] : followers_)
+    folders.insert(folder_of(path));
+  for (auto& k : known)
+    if (!k.path.empty())
+      folders.insert(folder_of(k.path));
+  std::set<std::pair<uint64_t, uint64_t>> present;
+  bool unreadable = false;
+  for (auto& folder : folders) {
+    std::unique_ptr<DIR, int (*)(DIR*)> dir{::opendir(folder.c_str()), ::closedir};
+    if (!dir) {
+      unreadable = unreadable || errno != ENOENT;
+      continue;
+    }
+    while (auto* entry = ::readdir(dir.get())) {
+      struct stat st {};
+      if (::fstatat(::dirfd(dir.get()), entry->d_name, &st, 0) == 0 && S_ISREG(st.st_mode))
+        present.insert({st.st_dev, st.st_ino});
+    }
+  }
+  if (unreadable)
+    return result; // a folder that cannot be read proves nothing
+  for (auto& [inode, entry] : claims_)
+    present.insert(inode); // open, maybe deleted: its follower finishes it
+  std::size_t kept = 0;
+  for (auto& k : known) {
+    auto id = std::make_tuple(k.file.device, k.file.inode, k.file.prefix_len, k.file.prefix_hash);
+    if (present.count({k.file.device, k.file.inode}) > 0) {
+      missing_since_.erase(id);
+      ++kept;
+      continue;
+    }
+    auto [it, added] = missing_since_.emplace(id, now);
+    if (added || now - it->second < grace) {
+      ++kept;
+      continue;
+    }
+    missing_since_.erase(it);
+    known_.erase(k.file);
+    finished_.push_back(k.file);
+    ++result.gone;
+  }
+  // Over the bound: the least recent go (known is least recent first).
+  for (auto& k : known) {
+    if (kept <= opts_.max_tracked_files)
+      break;
+    if (present.count({k.file.device, k.file.inode}) == 0)
+      continue; // counted as missing above, goes after its grace
+    known_.erase(k.file);
+    finished_.push_back(k.file);
+    --kept;
+    ++result.over_bound;
+  }
+  return result;
 }
 
 void file_set::hint(const std::vector<std::string>& open_paths) {

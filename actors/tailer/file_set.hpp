@@ -6,6 +6,7 @@
 #include <memory>
 #include <optional>
 #include <set>
+#include <tuple>
 #include <string>
 #include <utility>
 #include <vector>
@@ -32,6 +33,7 @@ public:
     std::vector<std::string> exclude; ///< globs: on the full path if they hold '/', else the name
     millis ignore_older{0};           ///< skip new files not modified for this long (0 = off)
     file_follower::options follower;  ///< template for every follower (path set per file)
+    std::size_t max_tracked_files = 100000; ///< positions kept beyond the open files
   };
 
   /// `known`: the key's delivered positions, most recent first; among them
@@ -76,6 +78,17 @@ public:
   std::vector<follower_notice> take_notices();
   std::vector<file_identity> take_finished();
 
+  /// Looks in the key's folders for the files it keeps positions of (the
+  /// open ones aside): one not found for `grace` is gone, and beyond
+  /// max_tracked_files the least recent positions go. Both are handed out
+  /// by take_finished(), for the sink to forget. A readdir and a stat per
+  /// folder entry: call it now and then, not per step.
+  struct sweep_result {
+    std::size_t gone = 0;
+    std::size_t over_bound = 0;
+  };
+  sweep_result sweep(std::chrono::steady_clock::time_point now, std::chrono::milliseconds grace);
+
   /// Sets a hook called on every rotation a follower detects (fault hook).
   void on_rotation(std::function<void()> hook);
 
@@ -109,6 +122,9 @@ private:
   bool first_scan_ = true;
   int64_t since_ms_ = 0;
   std::vector<std::string> sibling_order_; // a plain path's rotated files, oldest first
+  // Known positions whose file was not found, since when (by identity).
+  std::map<std::tuple<uint64_t, uint64_t, uint32_t, uint64_t>, std::chrono::steady_clock::time_point>
+    missing_since_;
   known_files known_;
   std::map<std::string, std::unique_ptr<file_follower>> followers_; // by path
   std::map<std::pair<uint64_t, uint64_t>, claim_entry> claims_;     // by (device, inode)

@@ -41,6 +41,37 @@ void known_files::erase_same(const file_identity& id, int fd) {
   }
 }
 
+std::vector<resume_position> known_files::oldest_first() const {
+  std::vector<const entry*> order;
+  order.reserve(entries_.size());
+  for (auto& [n, e] : entries_)
+    order.push_back(&e);
+  std::sort(order.begin(), order.end(),
+            [](const entry* a, const entry* b) { return a->order < b->order; });
+  std::vector<resume_position> result;
+  result.reserve(order.size());
+  for (auto* e : order)
+    result.push_back(e->pos);
+  return result;
+}
+
+void known_files::erase(const file_identity& id) {
+  for (auto [a, b] = by_inode_.equal_range({id.device, id.inode}); a != b; ++a) {
+    auto& f = entries_.at(a->second).pos.file;
+    if (f.prefix_len != id.prefix_len || f.prefix_hash != id.prefix_hash)
+      continue;
+    auto n = a->second;
+    by_inode_.erase(a);
+    for (auto [c, d] = by_content_.equal_range({f.prefix_len, f.prefix_hash}); c != d; ++c)
+      if (c->second == n) {
+        by_content_.erase(c);
+        break;
+      }
+    entries_.erase(n);
+    return;
+  }
+}
+
 void known_files::insert(const resume_position& pos, int64_t order) {
   auto n = next_id_++;
   entries_[n] = entry{pos, order};

@@ -28,6 +28,10 @@ public:
   /// Adds `pos` as older than every entry so far (loading a most-recent-first list).
   void put_oldest(const resume_position& pos);
   std::size_t size() const { return entries_.size(); }
+  /// Every position, least recent first.
+  std::vector<resume_position> oldest_first() const;
+  /// Drops the position of exactly this identity (inode and hashed bytes).
+  void erase(const file_identity& id);
 
   /// Where reading stopped before in the open file `fd` (identity `id`):
   ///  - the same inode that still starts with the bytes hashed then;

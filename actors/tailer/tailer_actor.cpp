@@ -23,6 +23,11 @@ constexpr auto watched_safety_interval = std::chrono::seconds(30);
 // While reading, the unread part of the lag is measured (fstat per open
 // file) at most this often.
 constexpr auto lag_look_interval = std::chrono::milliseconds(250);
+// How often the positions of files no longer there are looked for, and how
+// long a file must be missing before its position goes (a rename between
+// folders, a folder briefly unreadable).
+constexpr auto sweep_interval = std::chrono::seconds(60);
+constexpr auto gone_grace = std::chrono::minutes(5);
 
 bool has_credit(const tailer_state& st) {
   return st.inflight + st.read_block <= st.cfg.max_inflight_bytes;
@@ -73,6 +78,25 @@ void update_gauges(tailer_state& st, bool all_read) {
   }
 }
 
+/// Forgets the positions of files gone from the key's folders (after a
+/// grace period) and those beyond max_tracked_files, with a warning.
+void sweep_positions(self_ptr self) {
+  auto& st = self->state;
+  auto swept = st.files->sweep(std::chrono::steady_clock::now(), gone_grace);
+  for (auto& done : st.files->take_finished())
+    self->send(st.sink, forget_atom::value, st.cfg.key, done);
+  st.metrics->positions_forgotten.fetch_add(swept.gone, std::memory_order_relaxed);
+  st.metrics->positions_dropped.fetch_add(swept.over_bound, std::memory_order_relaxed);
+  if (swept.gone > 0)
+    log_info(st.name, "forgot the positions of " + std::to_string(swept.gone) +
+                        " files gone from the key's folders");
+  if (swept.over_bound > 0)
+    log_warn(st.name, "dropped the positions of " + std::to_string(swept.over_bound) +
+                        " files beyond max_tracked_files " +
+                        std::to_string(st.cfg.max_tracked_files) +
+                        "; they are read again, whole, if they are ever followed again");
+}
+
 void send_batch(self_ptr self, line_batch&& batch) {
   auto& st = self->state;
   auto lines = batch.line_count();
@@ -104,6 +128,10 @@ void run(self_ptr self) {
   if (now - st.last_scan >= every) {
     st.files->scan();
     st.last_scan = now;
+  }
+  if (now - st.last_sweep >= sweep_interval) {
+    sweep_positions(self);
+    st.last_sweep = now;
   }
   for (int i = 0; i < blocks_per_step; ++i) {
     if (!has_credit(st)) {
@@ -187,6 +215,7 @@ caf::behavior tailer_actor(self_ptr self, log_config cfg, caf::actor sink, caf::
   opts.follower.max_line_bytes = cfg.max_line_bytes;
   opts.follower.read_block = st.read_block;
   opts.follower.fingerprint_bytes = cfg.fingerprint_bytes;
+  opts.max_tracked_files = cfg.max_tracked_files;
   opts.follower.never_read = std::move(never_read);
   st.files = std::make_unique<file_set>(opts, std::move(known));
   if (cfg.fault.crash_on_rotation)

@@ -28,6 +28,7 @@ struct tailer_state {
   std::unique_ptr<file_set> files;
   std::unique_ptr<change_waiter> waiter;
   std::chrono::steady_clock::time_point last_scan;
+  std::chrono::steady_clock::time_point last_sweep; ///< of positions of gone files
   std::chrono::steady_clock::time_point last_full_look; ///< every follower stepped
   std::size_t read_block = 0;
   uint64_t inflight = 0;          // bytes sent to the sink, not yet acknowledged

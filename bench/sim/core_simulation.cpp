@@ -83,6 +83,7 @@ public:
       r.error = e.what();
     }
     r.v = model_.judge(output_);
+    r.forgotten = forgotten_;
     if (malformed_ > 0 && r.error.empty())
       r.error = std::to_string(malformed_) + " malformed lines in the output";
     return r;
@@ -304,6 +305,18 @@ private:
     auto& files = *tailers_[key].files;
     if (rng_() % 2 == 0)
       files.scan();
+    // The tailer's sweep of gone files' positions. Time is the key's steps:
+    // a file missing for 200 of them is gone (a running tailer looks at
+    // every file many times within the real grace of minutes).
+    auto now = std::chrono::steady_clock::time_point(std::chrono::milliseconds(++steps_[key]));
+    if (rng_() % 8 == 0) {
+      files.sweep(now, std::chrono::milliseconds(200));
+      for (auto& gone : files.take_finished()) {
+        log("  forget " + std::to_string(gone.inode));
+        ++forgotten_;
+        positions_.forget(p_.keys[key].name, gone);
+      }
+    }
     line_batch batch;
     batch.key = p_.keys[key].name;
     auto status = files.step(batch, 8 * 1024 * 1024);
@@ -419,6 +432,11 @@ private:
 
   bool running_ = false;
   std::vector<key_state> tailers_;
+  std::map<uint32_t, int64_t> steps_; // per key: the sweep's clock
+public:
+  uint64_t forgotten_ = 0;
+
+private:
   delivery_positions positions_;
   std::vector<delivered_line> output_;
   delivery_positions committed_positions_;

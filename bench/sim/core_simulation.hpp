@@ -18,6 +18,7 @@ namespace logcatch::sim {
 struct sim_result {
   verdict v;
   uint64_t ops = 0;
+  uint64_t forgotten = 0; ///< positions the tailers' sweeps forgot (files gone)
   std::string error; ///< an exception or a stuck drain, if any
   std::string trace; ///< with trace on: every op, batch and notice, in order
   bool ok() const { return error.empty() && v.ok(); }

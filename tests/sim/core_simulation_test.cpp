@@ -19,13 +19,14 @@ void run_programs(const program_shape& shape, double seconds, const char* what) 
   const char* fixed = std::getenv("LOGCATCH_TEST_SEED");
   uint64_t seed = test::test_seed();
   auto deadline = std::chrono::steady_clock::now() + std::chrono::duration<double>(seconds);
-  uint64_t programs = 0, ops = 0, lines = 0;
+  uint64_t programs = 0, ops = 0, lines = 0, forgotten = 0;
   do {
     auto p = generate(seed, shape);
     auto r = run_in_core(p, dir.path());
     ++programs;
     ops += r.ops;
     lines += r.v.written;
+    forgotten += r.forgotten;
     if (!r.ok()) {
       auto small = shrink(p, dir.path());
       auto again = run_in_core(small, dir.path(), false, true);
@@ -39,7 +40,7 @@ void run_programs(const program_shape& shape, double seconds, const char* what) 
     seed = seed * 6364136223846793005ull + 1442695040888963407ull;
   } while (fixed == nullptr && std::chrono::steady_clock::now() < deadline);
   std::cout << what << ": " << programs << " programs, " << ops << " operations, " << lines
-            << " lines, 0 lost, 0 duplicated\n";
+            << " lines, " << forgotten << " positions of gone files forgotten, 0 lost, 0 duplicated\n";
   CHECK(programs > 0);
 }
 

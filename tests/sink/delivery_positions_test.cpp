@@ -216,3 +216,26 @@ TEST_CASE("a truncated inode read again keeps the position of its old content, w
   CHECK(p.get("k").front().offset == 6);
   CHECK(p.get("k").front().reading == 2);
 }
+
+TEST_CASE("forgetting a gone file keeps the position of its copy, which has the same first bytes") {
+  // copytruncate, then the original deleted: the reading goes on in the
+  // copy (another inode, the same content hash), whose position must stay.
+  delivery_positions p;
+  auto original = batch(7, 0, "a\nb\n", true);
+  original.file = file_identity{1, 7, 4, 0xAB};
+  original.reading = 1;
+  p.commit(original, 1);
+  auto in_copy = batch(8, 4, "c\n");
+  in_copy.file = file_identity{1, 8, 4, 0xAB};
+  in_copy.reading = 1;
+  p.commit(in_copy, 2);
+  auto other = batch(9, 0, "x\n", true);
+  other.file = file_identity{1, 9, 4, 0xCD}; // an unrelated file
+  other.reading = 2;
+  p.commit(other, 3);
+  p.forget("k", file_identity{1, 7, 4, 0xAB});
+  auto left = p.get("k");
+  REQUIRE(left.size() == 2);
+  CHECK(left[1].file.inode == 8);
+  CHECK(left[1].offset == 6);
+}
