@@ -34,6 +34,8 @@ std::string changed_settings(const log_config& a, const log_config& b) {
     changed.push_back("path");
   if (a.exclude != b.exclude)
     changed.push_back("exclude");
+  if (a.olddir != b.olddir)
+    changed.push_back("olddir");
   if (a.ignore_older != b.ignore_older)
     changed.push_back("ignore_older");
   if (a.start != b.start)

@@ -482,7 +482,7 @@ private:
     for (const auto& e : entries_of(section.value, where,
                                     {"path", "read_from", "max_line_bytes", "max_inflight_bytes",
                                      "poll_interval", "fingerprint_bytes", "exclude", "ignore_older",
-                                     "max_tracked_files", "fault"})) {
+                                     "max_tracked_files", "olddir", "fault"})) {
       if (e.key == "path") {
         log.path = path_of(e, path_kind::file);
         has_path = true;
@@ -504,6 +504,8 @@ private:
         log.exclude = patterns_of(e);
       } else if (e.key == "ignore_older") {
         log.ignore_older = duration_of(e);
+      } else if (e.key == "olddir") {
+        log.olddir = patterns_of(e);
       } else if (e.key == "max_tracked_files") {
         log.max_tracked_files = unsigned_of(e, std::numeric_limits<uint32_t>::max());
         if (log.max_tracked_files < 1)

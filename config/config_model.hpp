@@ -36,6 +36,9 @@ struct log_config {
   /// Globs of files a glob path must not follow: matched against the full
   /// path when they contain '/', else against the file name ("*.gz").
   std::vector<std::string> exclude;
+  /// Folders where rotation puts the rotated files (logrotate's `olddir`):
+  /// absolute, or relative to the followed file's folder, as logrotate has it.
+  std::vector<std::string> olddir;
   /// A glob path skips newly found files not modified for this long (0 = off).
   millis ignore_older{0};
   read_from start = read_from::head;

@@ -177,11 +177,37 @@ void file_set::scan_siblings(const std::set<std::string>& matched, std::set<std:
   auto pattern_name = pattern.filename().string();
   if (!is_glob(pattern_folder))
     names_by_folder[pattern_folder.empty() ? "." : pattern_folder];
-  for (auto& path : matched) {
+  auto add_name = [&](const std::string& path) {
     std::filesystem::path p(path);
     auto folder = p.parent_path().string();
     names_by_folder[folder.empty() ? "." : folder].insert(p.filename().string());
+  };
+  for (auto& path : matched) {
+    add_name(path);
+    // A symlink (Kubernetes' containers/NAME.log -> pods/.../0.log): its
+    // target is rotated in the target's own folder, under the target's name.
+    std::error_code ec;
+    if (std::filesystem::is_symlink(path, ec)) {
+      auto target = std::filesystem::canonical(path, ec);
+      if (!ec)
+        add_name(target.string());
+    }
   }
+  // logrotate's olddir: the same names, in another folder.
+  if (!opts_.olddir.empty()) {
+    auto folders = names_by_folder;
+    for (auto& [folder, names] : folders)
+      for (auto& old : opts_.olddir) {
+        auto where = std::filesystem::path(old).is_absolute()
+                       ? std::filesystem::path(old)
+                       : std::filesystem::path(folder) / old;
+        auto& into = names_by_folder[where.lexically_normal().string()];
+        into.insert(names.begin(), names.end());
+      }
+  }
+  search_folders_.clear();
+  for (auto& [folder, names] : names_by_folder)
+    search_folders_.insert(folder);
   static const char* compressed[] = {".gz", ".bz2", ".xz", ".zst", ".zip", ".lz4"};
   for (auto& [folder, names] : names_by_folder) {
     std::unique_ptr<DIR, int (*)(DIR*)> dir{::opendir(folder.c_str()), ::closedir};
@@ -199,7 +225,8 @@ void file_set::scan_siblings(const std::set<std::string>& matched, std::set<std:
       if (packed)
         continue;
       // NAME followed by '.', '-' or '_' and a suffix, for a followed NAME.
-      if (glob_ && ::fnmatch(pattern_name.c_str(), name.c_str(), FNM_PERIOD) == 0)
+      if (glob_ && folder == pattern_folder &&
+          ::fnmatch(pattern_name.c_str(), name.c_str(), FNM_PERIOD) == 0)
         continue; // the pattern's own match, not a copy
       bool copy_of_followed = false;
       for (std::size_t i = 1; i < name.size() && !copy_of_followed; ++i) {
@@ -242,6 +269,7 @@ file_set::sweep_result file_set::sweep(std::chrono::steady_clock::time_point now
   for (auto& k : known)
     if (!k.path.empty())
       folders.insert(folder_of(k.path));
+  folders.insert(search_folders_.begin(), search_folders_.end());
   std::set<std::pair<uint64_t, uint64_t>> present;
   bool unreadable = false;
   for (auto& folder : folders) {

@@ -31,6 +31,7 @@ public:
   struct options {
     std::string pattern;              ///< absolute path or glob
     std::vector<std::string> exclude; ///< globs: on the full path if they hold '/', else the name
+    std::vector<std::string> olddir;  ///< where rotated files go (relative: to the file's folder)
     millis ignore_older{0};           ///< skip new files not modified for this long (0 = off)
     file_follower::options follower;  ///< template for every follower (path set per file)
     std::size_t max_tracked_files = 100000; ///< positions kept beyond the open files
@@ -122,6 +123,8 @@ private:
   bool first_scan_ = true;
   int64_t since_ms_ = 0;
   std::vector<std::string> sibling_order_; // a plain path's rotated files, oldest first
+  // Folders the last scan searched for rotated copies (the sweep looks there too).
+  std::set<std::string> search_folders_;
   // Known positions whose file was not found, since when (by identity).
   std::map<std::tuple<uint64_t, uint64_t, uint32_t, uint64_t>, std::chrono::steady_clock::time_point>
     missing_since_;

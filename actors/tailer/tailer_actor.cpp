@@ -205,6 +205,7 @@ caf::behavior tailer_actor(self_ptr self, log_config cfg, caf::actor sink, caf::
   file_set::options opts;
   opts.pattern = cfg.path;
   opts.exclude = cfg.exclude;
+  opts.olddir = cfg.olddir;
   opts.ignore_older = cfg.ignore_older;
   opts.follower.path = cfg.path;
   // One rule at process start, tailer restart and reload alike: read_from

@@ -8,9 +8,8 @@
 // down are excused (the documented limit of compress without delaycompress);
 // nothing else is.
 //
-// Test cases tagged [.][known-defect] fail today (issue 11's defects D3..D10)
-// and are hidden from the default run; run them with
-//   build/tests/logcatch_integration_tests '[known-defect]'
+// The D-numbers are issue 11's defects; each of these failed before its fix.
+// Run them alone with build/tests/logcatch_integration_tests '[logrotate]'.
 // Each prints its seed; LOGCATCH_TEST_SEED=N replays its random timing, and
 // LOGCATCH_KEEP_TEST_DIRS=1 keeps its folder (logs, sink, state, the
 // collector's stderr as child-N.stderr, logrotate's output).
@@ -74,7 +73,7 @@ void rotate_while_down(rotation_scenario& s, int min_runs, int max_runs) {
 
 TEST_CASE("D3: a glob key with read_from tail loses nothing across SIGTERM restarts while "
           "logrotate rotates",
-          "[logrotate][.][known-defect]") {
+          "[logrotate]") {
   rotation_scenario s{"D3 tail glob, SIGTERM restarts"};
   auto app = s.log("app.log");
   s.write_config("logs:\n" + key("app", s.logs() + "/app.log*", "    read_from: tail\n"));
@@ -95,7 +94,7 @@ TEST_CASE("D3: a glob key with read_from tail loses nothing across SIGTERM resta
 
 TEST_CASE("D3: a glob key with read_from tail loses nothing in a reload storm while logrotate "
           "rotates",
-          "[logrotate][.][known-defect]") {
+          "[logrotate]") {
   rotation_scenario s{"D3 tail glob, reload storm"};
   auto app = s.log("app.log");
   auto logs_section = [&](int poll_ms) {
@@ -164,13 +163,13 @@ void glob_without_rotated_names(const std::string& name, bool kill) {
 
 TEST_CASE("D4: a glob that does not match the rotated names loses nothing when logrotate rotates "
           "while logcatch is stopped by SIGTERM",
-          "[logrotate][.][known-defect]") {
+          "[logrotate]") {
   glob_without_rotated_names("D4 *.log glob, SIGTERM", false);
 }
 
 TEST_CASE("D4: a glob that does not match the rotated names loses nothing when logrotate rotates "
           "while logcatch is killed",
-          "[logrotate][.][known-defect]") {
+          "[logrotate]") {
   glob_without_rotated_names("D4 *.log glob, SIGKILL", true);
 }
 
@@ -183,7 +182,8 @@ void olddir_rotation(const std::string& name, bool glob) {
   rotation_scenario s{name};
   auto app = s.log("app.log");
   std::filesystem::create_directories(s.log("old"));
-  s.write_config("logs:\n" + key("app", glob ? s.logs() + "/app.log*" : app));
+  // The key names the olddir as logrotate's stanza does (relative to the log's folder).
+  s.write_config("logs:\n" + key("app", glob ? s.logs() + "/app.log*" : app, "    olddir: old\n"));
   s.set_logrotate(
     stanza(app, {"create", "rotate 5", "missingok", "nocompress", "olddir " + s.log("old")}));
   s.set_writers(three_writers("a", app));
@@ -212,12 +212,12 @@ void olddir_rotation(const std::string& name, bool glob) {
 } // namespace
 
 TEST_CASE("D5a: a plain path rotated by logrotate into an olddir loses nothing, running or down",
-          "[logrotate][.][known-defect]") {
+          "[logrotate]") {
   olddir_rotation("D5a olddir, plain path key", false);
 }
 
 TEST_CASE("D5a: a glob key rotated by logrotate into an olddir loses nothing, running or down",
-          "[logrotate][.][known-defect]") {
+          "[logrotate]") {
   olddir_rotation("D5a olddir, glob key", true);
 }
 
@@ -282,13 +282,13 @@ void kubernetes_layout(const std::string& name, bool kubelet) {
 
 TEST_CASE("D5b: a Kubernetes-style symlinked log whose target logrotate rotates in its own folder "
           "loses nothing, running or down",
-          "[logrotate][.][known-defect]") {
+          "[logrotate]") {
   kubernetes_layout("D5b symlink, logrotate create", false);
 }
 
 TEST_CASE("D5b: a Kubernetes-style symlinked log whose target is renamed the way kubelet rotates "
           "loses nothing, running or down",
-          "[logrotate][.][known-defect]") {
+          "[logrotate]") {
   kubernetes_layout("D5b symlink, kubelet rename", true);
 }
 
@@ -297,7 +297,7 @@ TEST_CASE("D5b: a Kubernetes-style symlinked log whose target is renamed the way
 
 TEST_CASE("D6: SIGKILL 200 ms after a first start with a rename rotation in that window loses "
           "and repeats nothing",
-          "[logrotate][.][known-defect]") {
+          "[logrotate]") {
   auto seed = test_seed();
   for (unsigned attempt = 0; attempt < 6; ++attempt) {
     INFO("attempt " << attempt << " (seed " << seed + attempt << ")");
@@ -330,7 +330,7 @@ TEST_CASE("D6: SIGKILL 200 ms after a first start with a rename rotation in that
 
 TEST_CASE("D10: a plain path loses nothing when logcatch is frozen while logrotate rotates it "
           "four times",
-          "[logrotate][.][known-defect]") {
+          "[logrotate]") {
   rotation_scenario s{"D10 SIGSTOP, 4 rotations"};
   auto app = s.log("app.log");
   s.write_config("logs:\n" + key("app", app));
