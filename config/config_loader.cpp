@@ -171,7 +171,7 @@ public:
     const entry* first_logs_section = nullptr;
     auto entries = entries_of(doc, "at top level",
                               {"logs", "sink", "supervision", "log", "state_dir", "configpath",
-                               "collectlogs", "catsyslog", "metrics"});
+                               "collectlogs", "catsyslog", "metrics", "max_open_files"});
     for (const auto& e : entries) {
       if (e.key == "logs" || e.key == "configpath" || e.key == "collectlogs") {
         if (first_logs_section == nullptr)
@@ -190,6 +190,10 @@ public:
         config_.state_dir = path_of(e, path_kind::folder);
       } else if (e.key == "metrics") {
         read_metrics(e);
+      } else if (e.key == "max_open_files") {
+        config_.max_open_files = unsigned_of(e, std::numeric_limits<uint32_t>::max());
+        if (config_.max_open_files < 1)
+          out_of_range(e, "at least 1");
       } else {
         read_self_log(e);
       }

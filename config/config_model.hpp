@@ -143,6 +143,9 @@ struct collector_config {
   /// Folder of the state file (checkpoints); the loader defaults it to the
   /// config file's folder. Empty: no state file (nothing survives a restart).
   std::string state_dir;
+  /// How many log files the process holds open at once (0: the file
+  /// descriptor limit, raised to its hard limit, less a reserve).
+  std::size_t max_open_files = 0;
 };
 
 /// `logcatch aggregate --config FILE`: where to listen, who may send, and

@@ -3,6 +3,7 @@
 
 #include "actors/collector.hpp"
 #include "actors/self_log.hpp"
+#include "actors/tailer/open_file_budget.hpp"
 #include "config/config_loader.hpp"
 #include "main/commands.hpp"
 #include "main/signals.hpp"
@@ -37,8 +38,12 @@ int run_command(const std::string& config_path) {
   if (!configure_self_log(cfg.log, cfg.source_file))
     return 2;
   try {
+    // A glob of thousands of files must not take the descriptors that the
+    // state file, the config and the sink need.
+    auto open_files = open_file_budget::configure_process(cfg.max_open_files);
     collector running{cfg, {}, config_path};
-    log_info("main", "running " + summarize(cfg));
+    log_info("main", "running " + summarize(cfg) + "; up to " + std::to_string(open_files) +
+                       " log files open at once");
     for (;;) {
       int sig = wait_for_signal(std::chrono::hours(1));
       if (sig == SIGINT || sig == SIGTERM) {

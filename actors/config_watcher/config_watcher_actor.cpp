@@ -9,6 +9,7 @@
 
 #include "actors/messages.hpp"
 #include "actors/self_log.hpp"
+#include "actors/tailer/open_file_budget.hpp"
 #include "config/config_diff.hpp"
 #include "config/config_loader.hpp"
 
@@ -53,6 +54,10 @@ void apply(self_ptr self, collector_config next) {
     self->send(st.root, sink_config_atom::value, next.sink);
   if (diff.supervision_changed)
     self->send(st.root, supervision_atom::value, next.supervision);
+  if (next.max_open_files != st.current.max_open_files) {
+    auto budget = open_file_budget::configure_process(next.max_open_files);
+    log_info(st.name, "now up to " + std::to_string(budget) + " log files open at once");
+  }
   if (diff.log_changed) {
     try {
       self_log::configure(next.log);

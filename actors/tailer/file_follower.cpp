@@ -94,7 +94,36 @@ void file_follower::close_file() {
   content_replaced_ = false;
   ::close(fd_);
   fd_ = -1;
+  if (holds_slot_ && opts_.budget != nullptr)
+    opts_.budget->give_back();
+  holds_slot_ = false;
   ++open_generation_;
+}
+
+bool file_follower::take_slot() {
+  if (opts_.budget == nullptr || opts_.budget->try_take())
+    return true;
+  wants_slot_ = true;
+  return false;
+}
+
+bool file_follower::close_idle() {
+  // Not a file truncated under us (it is not idle: a copy waits to be read
+  // on, or it is read again from 0), and its position must name what was
+  // read, never a hash of new content.
+  if (fd_ < 0 || prefix_changed())
+    return false;
+  struct stat st {};
+  if (::fstat(fd_, &st) != 0)
+    return false;
+  // The size as read, not as it is now: bytes written since the last read
+  // (the file looked idle, but grew meanwhile) make the path look changed.
+  idle_ = idle_file{id_, offset_, st.st_mtim};
+  close_file();
+  // A held partial line is read again from where lines were handed out.
+  offset_ -= splitter_.held_bytes();
+  splitter_.reset();
+  return true;
 }
 
 file_identity file_follower::identity_at(uint64_t offset) {
@@ -125,6 +154,7 @@ bool file_follower::prefix_changed() {
 bool file_follower::adopt(int fd, const std::string& path, const file_identity& id) {
   close_file();
   fd_ = fd;
+  holds_slot_ = false; // the caller that took a slot for `fd` says so
   ++open_generation_;
   id_ = file_identity{id.device, id.inode, 0, 0};
   open_path_ = path;
@@ -150,12 +180,26 @@ bool file_follower::switch_to_copy() {
   auto copy = find_by_content(copies(), check_len, check_hash, offset_, id_);
   if (!copy)
     return false;
-  int fd = ::open(copy->c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0)
+  // The truncated file's slot goes over to the copy (for a moment both are
+  // open: the budget's reserve covers that); without one, take one.
+  bool own_slot = holds_slot_;
+  if (!own_slot && !take_slot()) {
+    copy_waits_for_slot_ = true; // read on there once the key made room
     return false;
+  }
+  auto give_back = [&] {
+    if (!own_slot && opts_.budget != nullptr)
+      opts_.budget->give_back();
+  };
+  int fd = ::open(copy->c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) {
+    give_back();
+    return false;
+  }
   auto hash = prefix_hash_of(fd, check_len);
   auto copy_id = stat_fd(fd).id;
   if (!hash || *hash != check_hash) { // replaced between the search and the open
+    give_back();
     ::close(fd);
     return false;
   }
@@ -165,12 +209,15 @@ bool file_follower::switch_to_copy() {
   bool claimed = opts_.registry == nullptr || opts_.registry->claim(fd, copy_id, this);
   fd_ = old_fd;
   if (!claimed) {
+    give_back();
     ::close(fd);
     return false;
   }
   content_replaced_ = true; // the truncated file goes back to the registry
   auto emitted_hash = hashed_hash_;
+  holds_slot_ = false; // kept for the copy, not given back with the truncated file
   adopt(fd, *copy, copy_id);
+  holds_slot_ = opts_.budget != nullptr;
   // The copy starts with the same bytes: what was hashed stays hashed.
   hashed_len_ = len;
   hashed_hash_ = emitted_hash;
@@ -230,6 +277,17 @@ follow_status file_follower::consume(std::size_t n, line_batch& out) {
 }
 
 follow_status file_follower::step(line_batch& out, std::size_t budget) {
+  if (fd_ < 0 && idle_) {
+    // Closed while idle: open again only once the path shows a change.
+    auto st = stat_path(opts_.path);
+    struct stat now {};
+    bool same = st.exists && st.id == idle_->id && st.size == idle_->size &&
+                ::stat(opts_.path.c_str(), &now) == 0 &&
+                now.st_mtim.tv_sec == idle_->mtime.tv_sec && now.st_mtim.tv_nsec == idle_->mtime.tv_nsec;
+    if (same)
+      return follow_status::at_end;
+    idle_.reset();
+  }
   if (fd_ < 0 && !open_next())
     return follow_status::no_file;
   if (pending_restart_ && offset_ > 0 && splitter_.held_bytes() == 0) {
@@ -303,9 +361,13 @@ follow_status file_follower::step(line_batch& out, std::size_t budget) {
 }
 
 follow_status file_follower::on_truncated() {
-  ++truncations_;
   auto was = open_path_;
-  if (switch_to_copy()) {
+  copy_waits_for_slot_ = false;
+  bool switched = switch_to_copy();
+  if (!switched && copy_waits_for_slot_)
+    return follow_status::at_end; // looked at again at the next step
+  ++truncations_;
+  if (switched) {
     // Same content, same offset: the reading goes on in the copy (no
     // restart marker); the path is read from 0 once the copy is done.
     notice(true, was + ": truncated at offset " + std::to_string(offset_) +
@@ -389,19 +451,29 @@ bool file_follower::open_caught_up() {
   while (!catch_up_.empty()) {
     auto path = catch_up_.front();
     catch_up_.pop_front();
+    if (!take_slot()) {
+      catch_up_.push_front(path);
+      return false;
+    }
     int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-    if (fd < 0)
+    if (fd < 0) {
+      if (opts_.budget != nullptr)
+        opts_.budget->give_back();
       continue;
+    }
     auto st = stat_fd(fd);
     caught_up_.insert({st.id.device, st.id.inode});
     // Files of the same clock tick as the finished one may be older ones
     // already delivered: their positions say so.
     uint64_t start = delivered_offset(fd, st).value_or(0);
     if (start > 0 && start >= st.size) {
+      if (opts_.budget != nullptr)
+        opts_.budget->give_back();
       ::close(fd); // read to its end before
       continue;
     }
     adopt(fd, path, st.id);
+    holds_slot_ = opts_.budget != nullptr;
     resumed_ = true; // finishing it looks for the next one
     pending_restart_ = true;
     offset_ = start;
@@ -435,15 +507,19 @@ bool file_follower::open_resumed(const resume_position& at) {
   // starts with the same bytes and holds at least the delivered offset (a
   // copy, e.g. made by copytruncate while we were down).
   auto try_open = [&](const std::string& candidate, bool by_inode) -> bool {
-    int fd = ::open(candidate.c_str(), O_RDONLY | O_CLOEXEC);
-    if (fd < 0)
+    if (!take_slot())
       return false;
-    auto st = stat_fd(fd);
-    if ((by_inode && st.id != at.file) || !starts_like(fd, at.file)) {
-      ::close(fd);
+    int fd = ::open(candidate.c_str(), O_RDONLY | O_CLOEXEC);
+    auto st = fd < 0 ? path_status{} : stat_fd(fd);
+    if (fd < 0 || (by_inode && st.id != at.file) || !starts_like(fd, at.file)) {
+      if (opts_.budget != nullptr)
+        opts_.budget->give_back();
+      if (fd >= 0)
+        ::close(fd);
       return false;
     }
     adopt(fd, candidate, st.id);
+    holds_slot_ = opts_.budget != nullptr;
     return true;
   };
   bool found = false;
@@ -495,8 +571,15 @@ bool file_follower::open_path_now() {
     problem("not a regular file");
     return false;
   }
+  if (!take_slot())
+    return false; // the key closes an idle file, and this one opens at a later step
+  auto give_back = [this] {
+    if (opts_.budget != nullptr)
+      opts_.budget->give_back();
+  };
   int fd = ::open(opts_.path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) {
+    give_back();
     problem(std::string("cannot open: ") + std::strerror(errno));
     return false;
   }
@@ -504,6 +587,7 @@ bool file_follower::open_path_now() {
   std::optional<uint64_t> known;
   if (opts_.registry != nullptr) {
     if (!opts_.registry->claim(fd, opened.id, this)) {
+      give_back();
       ::close(fd); // another follower of this key is reading it: later
       return false;
     }
@@ -512,6 +596,7 @@ bool file_follower::open_path_now() {
       // Read before up to a point it has not reached again: a copy still
       // being written. Take it once it is complete.
       opts_.registry->unclaim(this, opened.id);
+      give_back();
       ::close(fd);
       return false;
     }
@@ -521,6 +606,8 @@ bool file_follower::open_path_now() {
   if (!known && opts_.registry == nullptr)
     known = delivered_offset(fd, opened);
   adopt(fd, opts_.path, opened.id);
+  holds_slot_ = opts_.budget != nullptr;
+  splitter_.reset(); // a new reading: nothing held from another
   resumed_ = false;
   pending_restart_ = true;
   if (known)

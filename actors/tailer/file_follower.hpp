@@ -15,6 +15,7 @@
 #include "actors/line_batch.hpp"
 #include "actors/tailer/file_identity.hpp"
 #include "actors/tailer/line_splitter.hpp"
+#include "actors/tailer/open_file_budget.hpp"
 #include "config/config_model.hpp"
 
 namespace logcatch {
@@ -92,6 +93,8 @@ public:
     /// opened at its end (rotated before the key existed).
     bool sibling = false;
     int64_t history_before_ms = 0;
+    /// Open files are counted here (not owned; none: no limit).
+    open_file_budget* budget = nullptr;
   };
 
   file_follower(options opts, std::optional<resume_position> resume);
@@ -108,6 +111,18 @@ public:
   std::function<void()> on_rotation;
 
   bool has_file() const { return fd_ >= 0; }
+  /// Closes the open file, read to its end, to give its slot to another
+  /// (the budget is used up). The next steps only stat the path, and open
+  /// it again (where it was left, by identity) once it changed.
+  /// False when the file cannot be closed as idle (it was truncated).
+  bool close_idle();
+  bool idle_closed() const { return idle_.has_value(); }
+  /// True (once) after a step could not open a file for want of a slot.
+  bool take_wants_slot() {
+    auto w = wants_slot_;
+    wants_slot_ = false;
+    return w;
+  }
   /// Changes whenever a file is opened or closed: whoever keeps a list of
   /// open files knows when to look again.
   uint64_t open_generation() const { return open_generation_; }
@@ -123,6 +138,20 @@ public:
     auto id = id_;
     id.prefix_len = hashed_len_;
     id.prefix_hash = hashed_hash_;
+    return id;
+  }
+  /// The open file's identity hashed over every byte read so far (within
+  /// the fingerprint), a held partial line included: what a copy of it
+  /// starts with.
+  file_identity content_check() const {
+    auto id = id_;
+    if (read_check_len_ >= hashed_len_) {
+      id.prefix_len = read_check_len_;
+      id.prefix_hash = read_check_hash_;
+    } else {
+      id.prefix_len = hashed_len_;
+      id.prefix_hash = hashed_hash_;
+    }
     return id;
   }
   /// The open file's descriptor (-1 when none), for content comparisons.
@@ -186,6 +215,16 @@ private:
   bool resumed_ = false;          // the open file was found by identity
   bool pending_restart_ = false;  // the next batch starts a new reading
   bool content_replaced_ = false; // the file being closed was truncated under us
+  bool holds_slot_ = false;       // the open file counts in opts_.budget
+  bool wants_slot_ = false;
+  bool copy_waits_for_slot_ = false; // a copy to read on from was found, but no slot
+  struct idle_file {
+    file_identity id;
+    uint64_t size = 0;
+    struct timespec mtime {};
+  };
+  std::optional<idle_file> idle_; // closed while idle: what the path held then
+  bool take_slot();
   uint64_t reading_ = 0;          // id of the current reading (line_batch::reading)
   std::string problem_;           // last reported problem, to report each once
   uint64_t rotations_ = 0;

@@ -158,6 +158,8 @@ void file_set::scan() {
     if (matched.count(it->first) == 0 && siblings.count(it->first) == 0 &&
         !it->second->has_file()) {
       without_file_.erase(it->first);
+      last_active_.erase(it->first);
+      at_end_.erase(it->first);
       it = followers_.erase(it);
     } else {
       ++it;
@@ -331,6 +333,10 @@ void file_set::hint(const std::vector<std::string>& open_paths) {
 }
 
 follow_status file_set::step(line_batch& out, std::size_t budget) {
+  // Another key (or this one) could not open a file: give up an idle one.
+  auto* slots = opts_.follower.budget;
+  if (slots != nullptr && slots->starved() && make_room(std::string()))
+    slots->clear_starved();
   if (followers_.empty())
     return follow_status::no_file;
   if (!glob_ || !hinting_ || look_all_) {
@@ -380,14 +386,51 @@ follow_status file_set::step_one(const std::string& path, file_follower& f, line
     notices_.push_back(std::move(n));
   if (auto done = f.take_finished())
     finished_.push_back(*done);
+  if (status == follow_status::progress || out.restart || !out.empty()) {
+    last_active_[path] = std::chrono::steady_clock::now();
+    at_end_.erase(path);
+  } else if (status == follow_status::at_end) {
+    at_end_.insert(path);
+  }
   if (f.open_generation() != generation) {
     open_changed_ = true;
-    if (f.has_file())
+    // An idle-closed follower only stats its path: it needs no look on
+    // every step, the safety round (and a look at all) finds its change.
+    if (f.has_file() || f.idle_closed())
       without_file_.erase(path);
     else
       without_file_.insert(path);
   }
+  if (f.take_wants_slot())
+    make_room(path);
   return status;
+}
+
+bool file_set::make_room(const std::string& wanting) {
+  // The followers holding a file read to its end, idle longest first.
+  auto idle_since = std::chrono::steady_clock::now() - opts_.idle_close_after;
+  std::vector<std::pair<std::chrono::steady_clock::time_point, std::string>> idle;
+  for (auto& path : at_end_) {
+    if (path == wanting)
+      continue;
+    auto it = followers_.find(path);
+    if (it == followers_.end() || !it->second->has_file())
+      continue;
+    auto t = last_active_[path];
+    if (t <= idle_since) // read from lately: closing it would only reopen it
+      idle.emplace_back(t, path);
+  }
+  std::sort(idle.begin(), idle.end());
+  for (auto& [t, path] : idle) {
+    if (!followers_.at(path)->close_idle())
+      continue;
+    open_changed_ = true;
+    without_file_.erase(path);
+    at_end_.erase(path);
+    ++idle_closes_;
+    return true;
+  }
+  return false; // every open file is being read: the wanting one waits its turn
 }
 
 follow_status file_set::step_all(line_batch& out, std::size_t budget) {
@@ -496,6 +539,15 @@ void file_set::on_rotation(std::function<void()> hook) {
 
 bool file_set::claim(int fd, const file_identity& id, const file_follower* owner) {
   auto size = stat_fd(fd).size;
+  // The candidate's prefix hashes, by length, each read once (a thousand
+  // open files mostly share one length: the fingerprint's).
+  std::map<uint32_t, std::optional<uint64_t>> hash_of;
+  auto candidate_hash = [&](uint32_t len) {
+    auto it = hash_of.find(len);
+    if (it == hash_of.end())
+      it = hash_of.emplace(len, prefix_hash_of(fd, len)).first;
+    return it->second;
+  };
   for (auto& [key, entry] : claims_) {
     if (entry.owner == owner)
       continue;
@@ -506,16 +558,17 @@ bool file_set::claim(int fd, const file_identity& id, const file_follower* owner
     // truncation, or gives it back. A full fingerprint decides even while
     // the copy is still being written; a shorter prefix only for a file at
     // least as long as what was read (a new file may share a few bytes).
-    auto reading = entry.owner->read_identity();
+    // Over every byte read, a held partial line included.
+    auto reading = entry.owner->content_check();
     bool full = reading.prefix_len >= opts_.follower.fingerprint_bytes;
-    if (reading.prefix_len > 0 && (full || size >= entry.owner->emitted_offset()) &&
-        prefix_hash_of(fd, reading.prefix_len) == reading.prefix_hash)
+    if (reading.prefix_len > 0 && (full || size >= reading.prefix_len) &&
+        candidate_hash(reading.prefix_len) == reading.prefix_hash)
       return false;
     // A copy still being written holds so far exactly the first bytes of the
     // file it copies (an empty file included): wait until it shows its own.
     auto len = static_cast<uint32_t>(std::min<uint64_t>(size, reading.prefix_len));
     if (reading.prefix_len > 0 && size < reading.prefix_len &&
-        prefix_hash_of(fd, len) == prefix_hash_of(entry.owner->open_fd(), len))
+        candidate_hash(len) == prefix_hash_of(entry.owner->open_fd(), len))
       return false;
   }
   claims_[inode_key(id)] = claim_entry{owner};

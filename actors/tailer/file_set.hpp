@@ -35,6 +35,9 @@ public:
     millis ignore_older{0};           ///< skip new files not modified for this long (0 = off)
     file_follower::options follower;  ///< template for every follower (path set per file)
     std::size_t max_tracked_files = 100000; ///< positions kept beyond the open files
+    /// A file read to its end and not read from for this long may be closed
+    /// when the open-file budget is used up (then reopened when it grows).
+    std::chrono::milliseconds idle_close_after{1000};
   };
 
   /// `known`: the key's delivered positions, most recent first; among them
@@ -137,7 +140,20 @@ private:
   std::vector<open_file> open_cache_; // what open_files() returned last
   bool open_changed_ = true;          // a file was opened or closed since
   std::set<std::string> hinted_; // follower paths to step before the next full round
-  std::set<std::string> without_file_; // follower paths with no file open
+  std::set<std::string> without_file_; // follower paths with no file open (idle-closed aside)
+  // When each follower last handed out something, and whether its last step
+  // found its file read to the end: the longest idle one gives its slot up.
+  std::map<std::string, std::chrono::steady_clock::time_point> last_active_;
+  std::set<std::string> at_end_;
+  /// Closes the file idle longest (at least idle_close_after); false if none.
+  bool make_room(const std::string& wanting);
+  uint64_t idle_closes_ = 0;
+
+public:
+  /// Files closed while idle to give their slot to another, so far.
+  uint64_t idle_closes() const { return idle_closes_; }
+
+private:
   uint64_t rotations_ = 0; // of every follower, removed ones included
   uint64_t truncations_ = 0;
   std::vector<file_identity> finished_;

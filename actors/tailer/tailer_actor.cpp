@@ -217,6 +217,7 @@ caf::behavior tailer_actor(self_ptr self, log_config cfg, caf::actor sink, caf::
   opts.follower.read_block = st.read_block;
   opts.follower.fingerprint_bytes = cfg.fingerprint_bytes;
   opts.max_tracked_files = cfg.max_tracked_files;
+  opts.follower.budget = &open_file_budget::process();
   opts.follower.never_read = std::move(never_read);
   st.files = std::make_unique<file_set>(opts, std::move(known));
   if (cfg.fault.crash_on_rotation)

@@ -57,7 +57,8 @@ void append_bytes(const std::string& path, const std::string& bytes) {
 class core_run {
 public:
   core_run(const program& p, std::string dir, std::string* trace)
-    : p_(p), dir_(std::move(dir)), rng_(p.seed ^ 0x5DEECE66Dull), trace_(trace) {
+    : p_(p), dir_(std::move(dir)), rng_(p.seed ^ 0x5DEECE66Dull), trace_(trace),
+      budget_(p.open_files) {
     uint32_t first = 0;
     for (auto& k : p_.keys) {
       first_stream_.push_back(first);
@@ -242,6 +243,8 @@ private:
     opts.follower.max_line_bytes = p_.max_line_bytes;
     opts.follower.read_block = p_.read_block;
     opts.follower.fingerprint_bytes = p_.fingerprint_bytes;
+    opts.follower.budget = p_.open_files > 0 ? &budget_ : nullptr;
+    opts.idle_close_after = std::chrono::milliseconds(0); // a step is a long time here
     tailers_[key].files = std::make_unique<file_set>(opts, std::move(known));
     tailers_[key].files->scan();
   }
@@ -422,6 +425,7 @@ private:
   std::string dir_;
   std::mt19937_64 rng_;
   std::string* trace_;
+  open_file_budget budget_;
   delivery_model model_;
   std::vector<uint32_t> first_stream_;
   std::map<std::string, uint64_t> file_ids_;

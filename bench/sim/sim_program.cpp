@@ -48,6 +48,7 @@ program generate(uint64_t seed, const program_shape& shape) {
   p.read_block = pick<uint32_t>(rng, {{7, 1}, {64, 2}, {512, 2}, {4096, 3}, {256 * 1024, 2}});
   p.max_line_bytes = pick<uint32_t>(rng, {{40, 1}, {256, 3}});
   p.keep_rotated = 1 + below(rng, 4);
+  p.open_files = pick<uint32_t>(rng, {{0, 3}, {2, 1}, {5, 1}, {16, 1}});
   bool running = true;
   for (uint32_t i = 0; i < shape.ops; ++i) {
     op o;
@@ -122,7 +123,7 @@ std::string describe(const program& p) {
   std::ostringstream s;
   s << "seed " << p.seed << ", fingerprint_bytes " << p.fingerprint_bytes << ", read_block "
     << p.read_block << ", max_line_bytes " << p.max_line_bytes << ", keep_rotated "
-    << p.keep_rotated << "\n";
+    << p.keep_rotated << ", open_files " << p.open_files << "\n";
   for (auto& k : p.keys)
     s << "  key " << k.name << ": "
       << (k.shape == key_shape::plain               ? "plain"

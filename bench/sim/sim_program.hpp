@@ -57,6 +57,7 @@ struct program {
   uint32_t read_block = 4096;
   uint32_t max_line_bytes = 256;
   uint32_t keep_rotated = 3; ///< rotated files kept per file; older ones are deleted
+  uint32_t open_files = 0;   ///< the process's open-file budget (0: none)
   std::vector<op> ops;
 };
 

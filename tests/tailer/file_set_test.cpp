@@ -151,3 +151,42 @@ TEST_CASE("a glob key resumes each file at its known position") {
   CHECK(v.unique("a") == 1); // only the new line
   CHECK(v.unique("b") == 0);
 }
+
+TEST_CASE("a glob of more files than its open-file budget reads each once, closing idle files and reopening them when they grow") {
+  temp_dir dir;
+  constexpr int files = 60;
+  std::map<std::string, uint64_t> written;
+  for (int i = 0; i < files; ++i) {
+    auto stream = "f" + std::to_string(i);
+    write_file(dir / (stream + ".log"), logcatch::test::numbered_lines(stream, 0, 20));
+    written[stream] = 20;
+  }
+  open_file_budget budget{8};
+  auto o = glob_opts(dir / "*.log");
+  o.follower.budget = &budget;
+  o.idle_close_after = std::chrono::milliseconds(0);
+  file_set set(o, {});
+  delivery_verifier v;
+  drain(set, v);
+  for (int round = 0; round < 200 && budget.in_use() <= 8; ++round) {
+    set.look_at_all();
+    drain(set, v);
+  }
+  CHECK(budget.in_use() <= 8);
+  CHECK(set.idle_closes() >= files - 8);
+  require_clean(v, written);
+  // Every file grows, the closed ones too: found at the next look at all of them.
+  for (int i = 0; i < files; ++i) {
+    auto stream = "f" + std::to_string(i);
+    write_file(dir / (stream + ".log"), logcatch::test::numbered_lines(stream, 20, 30));
+    written[stream] = 30;
+  }
+  for (int round = 0; round < 200; ++round) {
+    set.look_at_all();
+    drain(set, v);
+  }
+  CHECK(budget.in_use() <= 8);
+  require_clean(v, written);
+  for (auto& r : v.report(written))
+    CHECK(r.unique == 30);
+}
