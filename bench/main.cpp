@@ -59,6 +59,9 @@ int main(int argc, char** argv) {
                  "rsyslog, syslog-ng (unpacked by scripts/setup.sh --bench-peers)");
   app.add_option("--bulk-lines", bulk.lines, "bulk: lines in the file (default 10000000, ~1 GiB)");
   app.add_option("--live-files", live.files, "live: files written at once (default 8)");
+  int many_files = 0;
+  app.add_option("--many-files", many_files,
+                 "many-files: files in the glob (default 1000; its state file size is reported)");
   app.add_option("--live-seconds", live.seconds, "live: how long writers write (default 10)");
   live.lines_per_second = 1'000'000;
   app.add_option("--live-rate", live.lines_per_second,
@@ -166,6 +169,8 @@ int main(int argc, char** argv) {
         many.lines_per_second = 200;
         many.seconds = 1;
       }
+      if (many_files > 0)
+        many.files = many_files;
       env.progress("many-files: " + std::to_string(many.files) + " files");
       results.push_back(run_many_files(env, many));
     }
