@@ -26,6 +26,10 @@
 //                           (supervision_atom, supervision_config) new restart policy
 //   config_watcher -> self  (watch_atom)                    wait for a change, then look
 //   main   -> config_watcher (reload_atom)                 SIGHUP: read the config now
+//   main   -> sink   (reload_atom)                         SIGHUP: reopen the output by path
+//   root   -> sink   (sync_atom, key) on a key's first sync also makes its baseline
+//                    (a position of no file: since when the key tracks its files),
+//                    answered once a commit holds it
 //   collector -> aggregator (hello_atom, node, auth_token) => ok   before any batch
 //   collector -> aggregator line_batch, (sync_atom, key), (forget_atom, ...)
 //                           as to a local sink; (ack_atom, bytes) come back

@@ -14,7 +14,7 @@
 
 namespace logcatch {
 
-change_waiter::change_waiter(const std::string& file_path, bool any_name) : any_name_(any_name) {
+change_waiter::change_waiter(const std::string& file_path) {
   std::filesystem::path p(file_path);
   folder_ = p.parent_path().string();
   if (folder_.empty())
@@ -36,12 +36,9 @@ change_waiter::~change_waiter() {
 void change_waiter::try_watch() {
   if (fd_ < 0 || wd_ >= 0)
     return;
-  // Writes are watched per open file; the folder tells about names (and,
-  // for any_name, everything).
+  // Writes are watched per open file; the folder tells about names.
   uint32_t mask = IN_CREATE | IN_MOVED_TO | IN_MOVED_FROM | IN_DELETE | IN_ATTRIB |
                   IN_DELETE_SELF | IN_MOVE_SELF;
-  if (any_name_)
-    mask |= IN_MODIFY | IN_CLOSE_WRITE;
   wd_ = ::inotify_add_watch(fd_, folder_.c_str(), mask);
 }
 
@@ -123,7 +120,7 @@ std::vector<std::string> change_waiter::take_touched() {
 }
 
 bool change_waiter::concerns(const std::string& name) const {
-  if (any_name_ || name.empty() || name == name_)
+  if (name.empty() || name == name_)
     return true;
   // A glob key's own files: any name its pattern matches.
   return glob_ && ::fnmatch(name_.c_str(), name.c_str(), FNM_PERIOD) == 0;

@@ -26,10 +26,8 @@ struct open_file {
 class change_waiter {
 public:
   /// `file_path`: the followed path or glob; its folder is watched (it may
-  /// not exist yet). With `any_name`, every event in the folder counts,
-  /// writes included (a config file swapped in by renaming a symlink such as
-  /// Kubernetes' "..data").
-  explicit change_waiter(const std::string& file_path, bool any_name = false);
+  /// not exist yet).
+  explicit change_waiter(const std::string& file_path);
   ~change_waiter();
   change_waiter(const change_waiter&) = delete;
   change_waiter& operator=(const change_waiter&) = delete;
@@ -69,7 +67,6 @@ private:
 
   std::string folder_;
   std::string name_;
-  bool any_name_ = false;
   bool glob_ = false; ///< name_ is a pattern
   bool names_changed_ = false;
   int fd_ = -1;
