@@ -66,7 +66,7 @@ void start_from_delivered(self_ptr self, const std::string& key, bool first_star
         return;
       std::vector<resume_position> known;
       for (auto& pos : positions)
-        known.push_back(resume_position{pos.file, pos.offset, pos.path});
+        known.push_back(resume_position{pos.file, pos.offset, pos.path, pos.reading});
       start_tailer(self, it->second, std::move(known), first_start);
     });
 }

@@ -153,8 +153,20 @@ void delivery_positions::commit(const line_batch& batch, int64_t now_ms) {
     return;
   }
   bool same_reading = batch.reading != 0 && batch.reading == found->reading;
-  if ((!batch.restart || same_reading) && batch.end_offset <= found->offset)
-    return; // never move back within one reading
+  if ((!batch.restart || same_reading) && batch.end_offset <= found->offset) {
+    // Never move back within one reading. But a reading that goes on in
+    // another file at its position (a copytruncate copy, a file resumed under
+    // its rotated name) now lives there: a forget of the old inode (deleted,
+    // or read again as new content) must not take this position along.
+    if (same_reading && batch.end_offset == found->offset && !(batch.file == found->file)) {
+      remove_index(k, at);
+      auto& pos = k.positions.at(at);
+      pos.file = batch.file;
+      pos.path = batch.path;
+      add_index(k, at);
+    }
+    return;
+  }
   remove_index(k, at);
   auto& pos = k.positions.at(at);
   pos.file = batch.file;
@@ -197,14 +209,17 @@ void delivery_positions::forget(const std::string& key, const file_identity& fil
   if (it == by_key_.end())
     return;
   auto& k = it->second;
-  // By (device, inode) only: the file is gone, so is every position on it.
-  // Never by content: a copy of the file (another inode, same first bytes)
-  // may be where its reading goes on.
+  // Exactly that file and content: not a copy of it (another inode, the
+  // same first bytes, where its reading may go on), and not new content in
+  // its inode (reused after the delete, or written after a truncation),
+  // which the forget may reach the sink after.
   std::vector<slot> gone;
   if (auto m = k.by_inode.find(inode_hash(file)); m != k.by_inode.end())
-    for (auto s : m->second)
-      if (k.positions.at(s).file == file)
+    for (auto s : m->second) {
+      auto& f = k.positions.at(s).file;
+      if (f == file && f.prefix_len == file.prefix_len && f.prefix_hash == file.prefix_hash)
         gone.push_back(s);
+    }
   for (auto s : gone) {
     remove_index(k, s);
     k.positions.erase(s);

@@ -51,7 +51,8 @@ public:
   std::vector<delivered_position> get(const std::string& key) const;
   /// Adds a position (from the state file at start).
   void restore(const std::string& key, const delivered_position& pos);
-  /// Drops a file's position (the file is gone, or done for good).
+  /// Drops a file's position (the file is gone, or done for good): the one
+  /// of exactly this identity (inode and hashed first bytes).
   void forget(const std::string& key, const file_identity& file);
   /// Every key's positions (each list in the order they were recorded).
   std::map<std::string, std::vector<delivered_position>> all() const;

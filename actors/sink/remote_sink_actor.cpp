@@ -119,6 +119,20 @@ void ask_sync(self_ptr self, pending_sync& sync) {
 
 /// Sends, in order, every batch not yet sent on this connection, then every
 /// sync not yet asked on it (so the aggregator answers it after those batches).
+/// Sends the forgets whose earlier batches are all acknowledged. Only
+/// prunes the aggregator's positions: a forget lost with the link is
+/// harmless (the collector's sweep forgets a gone file again).
+void send_forgets(self_ptr self) {
+  auto& st = self->state;
+  if (st.link != phase::up)
+    return;
+  auto ready = std::stable_partition(st.held_forgets.begin(), st.held_forgets.end(),
+                                     [&](const auto& f) { return f.after <= st.acked_batches; });
+  for (auto it = st.held_forgets.begin(); it != ready; ++it)
+    self->send(st.aggregator, forget_atom::value, it->key, it->file);
+  st.held_forgets.erase(st.held_forgets.begin(), ready);
+}
+
 void send_pending(self_ptr self) {
   auto& st = self->state;
   bool resend = false;
@@ -222,6 +236,7 @@ caf::behavior remote_sink_actor(self_ptr self, sink_config cfg, caf::io::middlem
       entry.key = st.key_figures.get(st.metrics.get(), batch.key);
       entry.batch = caf::make_message(std::move(batch));
       st.unacked.push(std::move(entry), bytes);
+      ++st.queued_batches;
       st.metrics->sink().remote_inflight_bytes = st.unacked.bytes();
       if (st.link == phase::up)
         send_pending(self);
@@ -239,6 +254,8 @@ caf::behavior remote_sink_actor(self_ptr self, sink_config cfg, caf::io::middlem
         return;
       }
       st.last_progress = std::chrono::steady_clock::now();
+      ++st.acked_batches;
+      send_forgets(self);
       if (acked->tailer)
         self->send(acked->tailer, ack_atom::value, bytes);
       st.acked_lines += acked->lines;
@@ -272,10 +289,9 @@ caf::behavior remote_sink_actor(self_ptr self, sink_config cfg, caf::io::middlem
       return promise;
     },
     [self](forget_atom, const std::string& key, const file_identity& file) {
-      // Only prunes the aggregator's positions: harmless to lose while down.
       auto& st = self->state;
-      if (st.link == phase::up)
-        self->send(st.aggregator, forget_atom::value, key, file);
+      st.held_forgets.push_back({st.queued_batches, key, file});
+      send_forgets(self);
     },
     [self](sink_config_atom, const sink_config& cfg) {
       auto& st = self->state;

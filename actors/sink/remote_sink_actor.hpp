@@ -46,6 +46,18 @@ struct remote_sink_state {
   millis backoff{100};
   std::string last_problem; ///< logged once until it changes or the link is up
   resend_queue<outgoing_batch> unacked; ///< in the order tailers sent them
+  uint64_t queued_batches = 0; ///< batches ever put in `unacked`
+  uint64_t acked_batches = 0;  ///< of those, acknowledged
+  /// Forgets wait until every batch queued before them is acknowledged: a
+  /// batch sent again after the aggregator applied a forget (it committed
+  /// and died before its acknowledgements arrived) would find no position
+  /// and be written twice.
+  struct held_forget {
+    uint64_t after; ///< queued_batches when it came
+    std::string key;
+    file_identity file;
+  };
+  std::vector<held_forget> held_forgets;
   std::vector<pending_sync> syncs;
   uint64_t next_sync_id = 1;
   std::vector<caf::response_promise> drains;

@@ -89,7 +89,7 @@ void file_follower::close_file() {
   // known by the hash taken while reading it, never by a hash of the new
   // content (which would let the new content resume at the old offset).
   if (opts_.registry != nullptr)
-    opts_.registry->release(this, content_replaced_ ? read_identity() : identity_at(offset_),
+    opts_.registry->release(this, content_replaced_ ? content_check() : identity_at(offset_),
                             offset_ - splitter_.held_bytes());
   content_replaced_ = false;
   ::close(fd_);
@@ -231,7 +231,8 @@ bool file_follower::switch_to_copy() {
 void file_follower::begin_batch(line_batch& out) {
   out.path = open_path_;
   if (pending_restart_ || reading_ == 0)
-    reading_ = new_reading_id();
+    reading_ = continue_reading_ != 0 ? continue_reading_ : new_reading_id();
+  continue_reading_ = 0;
   out.reading = reading_;
   out.restart = pending_restart_;
   pending_restart_ = false;
@@ -542,8 +543,10 @@ bool file_follower::open_resumed(const resume_position& at) {
     return false;
   resumed_ = true;
   pending_restart_ = true;
+  continue_reading_ = at.reading;
   auto size = stat_fd(fd_).size;
   if (size < at.offset) {
+    continue_reading_ = 0; // truncated meanwhile: a new reading from 0
     ++truncations_;
     notice(true, open_path_ + " is shorter (" + std::to_string(size) +
                    " bytes) than the delivered offset " + std::to_string(at.offset) +
@@ -585,13 +588,17 @@ bool file_follower::open_path_now() {
   }
   auto opened = stat_fd(fd);
   std::optional<uint64_t> known;
+  uint64_t known_reading = 0;
   if (opts_.registry != nullptr) {
     if (!opts_.registry->claim(fd, opened.id, this)) {
       give_back();
       ::close(fd); // another follower of this key is reading it: later
       return false;
     }
-    known = opts_.registry->known_offset(fd, opened.id);
+    if (auto at = opts_.registry->known_offset(fd, opened.id)) {
+      known = at->offset;
+      known_reading = at->reading;
+    }
     if (known && *known > opened.size) {
       // Read before up to a point it has not reached again: a copy still
       // being written. Take it once it is complete.
@@ -610,12 +617,14 @@ bool file_follower::open_path_now() {
   splitter_.reset(); // a new reading: nothing held from another
   resumed_ = false;
   pending_restart_ = true;
-  if (known)
-    offset_ = *known; // read before: go on there
-  else if (opts_.sibling)
+  if (known) {
+    offset_ = *known; // read before: go on there, with that reading
+    continue_reading_ = known_reading;
+  } else if (opts_.sibling) {
     offset_ = modified_before(fd_, opts_.history_before_ms) ? opened.size : 0;
-  else
+  } else {
     offset_ = (first_open_ && opts_.start == read_from::tail) ? opened.size : 0;
+  }
   first_open_ = false;
   ::lseek(fd_, static_cast<off_t>(offset_), SEEK_SET);
   problem_.clear();

@@ -26,6 +26,10 @@ struct resume_position {
   file_identity file;
   uint64_t offset = 0;
   std::string path; ///< where the file was when it was opened (a hint)
+  /// The reading that got there (line_batch::reading): a file resumed here
+  /// goes on with it, so batches of that reading sent again (a remote sink
+  /// resends after an aggregator restart) meet the same position.
+  uint64_t reading = 0;
 };
 
 class file_follower;
@@ -45,7 +49,7 @@ public:
   virtual void release(const file_follower* owner, const file_identity& id, uint64_t offset) = 0;
   /// Where reading stopped before in the open file `fd` (same file: inode
   /// with the same first bytes, or the same content), if it was read.
-  virtual std::optional<uint64_t> known_offset(int fd, const file_identity& id) = 0;
+  virtual std::optional<resume_position> known_offset(int fd, const file_identity& id) = 0;
 };
 
 enum class follow_status {
@@ -133,6 +137,8 @@ public:
   /// min(offset, fingerprint_bytes) bytes.
   file_identity identity_at(uint64_t offset);
   const file_identity& open_file() const { return id_; }
+  /// The current reading's id (line_batch::reading).
+  uint64_t reading_id() const { return reading_; }
   /// The open file's identity with the content hash computed so far.
   file_identity read_identity() const {
     auto id = id_;
@@ -226,6 +232,7 @@ private:
   std::optional<idle_file> idle_; // closed while idle: what the path held then
   bool take_slot();
   uint64_t reading_ = 0;          // id of the current reading (line_batch::reading)
+  uint64_t continue_reading_ = 0; // the reading the next restart goes on with (a resume)
   std::string problem_;           // last reported problem, to report each once
   uint64_t rotations_ = 0;
   uint64_t truncations_ = 0;

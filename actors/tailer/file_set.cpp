@@ -583,11 +583,11 @@ void file_set::unclaim(const file_follower* owner, const file_identity& id) {
 
 void file_set::release(const file_follower* owner, const file_identity& id, uint64_t offset) {
   unclaim(owner, id);
-  known_.put(resume_position{id, offset, owner->open_path()}, owner->open_fd());
+  known_.put(resume_position{id, offset, owner->open_path(), owner->reading_id()}, owner->open_fd());
 }
 
-std::optional<uint64_t> file_set::known_offset(int fd, const file_identity& id) {
-  return known_.offset_of(fd, id);
+std::optional<resume_position> file_set::known_offset(int fd, const file_identity& id) {
+  return known_.find(fd, id);
 }
 
 } // namespace logcatch

@@ -100,7 +100,7 @@ public:
   bool claim(int fd, const file_identity& id, const file_follower* owner) override;
   void unclaim(const file_follower* owner, const file_identity& id) override;
   void release(const file_follower* owner, const file_identity& id, uint64_t offset) override;
-  std::optional<uint64_t> known_offset(int fd, const file_identity& id) override;
+  std::optional<resume_position> known_offset(int fd, const file_identity& id) override;
 
 private:
   struct claim_entry {

@@ -101,7 +101,7 @@ bool known_files::still_in_original(const resume_position& pos) {
   return same;
 }
 
-std::optional<uint64_t> known_files::offset_of(int fd, const file_identity& id) const {
+std::optional<resume_position> known_files::find(int fd, const file_identity& id) const {
   const entry* best = nullptr;
   auto better = [&](const entry& e) { return best == nullptr || e.order > best->order; };
   // The same inode, still starting with the bytes hashed then. A position
@@ -118,16 +118,21 @@ std::optional<uint64_t> known_files::offset_of(int fd, const file_identity& id) 
     }
   }
   if (best != nullptr)
-    return best->pos.offset;
-  auto by_content = content_offset(fd, id);
+    return best->pos;
+  auto by_content = find_by_content(fd, id);
   if (by_content)
     return by_content;
-  if (inode_only != nullptr)
-    return inode_only->pos.offset;
+  if (inode_only != nullptr) {
+    // The content was not compared: where it was left, yes; but not the
+    // same reading (it may be other content on a reused or truncated inode).
+    auto pos = inode_only->pos;
+    pos.reading = 0;
+    return pos;
+  }
   return std::nullopt;
 }
 
-std::optional<uint64_t> known_files::content_offset(int fd, const file_identity& id) const {
+std::optional<resume_position> known_files::find_by_content(int fd, const file_identity& id) const {
   // By content: the hash of every prefix of the file's first bytes, from one read.
   auto size = stat_fd(fd).size;
   auto len = static_cast<std::size_t>(std::min<uint64_t>(size, fingerprint_bytes_));
@@ -161,12 +166,12 @@ std::optional<uint64_t> known_files::content_offset(int fd, const file_identity&
     }
   }
   if (full != nullptr)
-    return full->pos.offset;
+    return full->pos;
   std::sort(short_matches.begin(), short_matches.end(),
             [](const entry* a, const entry* b) { return a->order > b->order; });
   for (auto* e : short_matches)
     if (!(e->pos.file == id) && !still_in_original(e->pos))
-      return e->pos.offset;
+      return e->pos;
   return std::nullopt;
 }
 

@@ -42,7 +42,7 @@ public:
   ///    where it was read (copytruncate: the copy goes on with the reading).
   ///    While the original still holds it, a short match may be a new file
   ///    that happens to start alike.
-  std::optional<uint64_t> offset_of(int fd, const file_identity& id) const;
+  std::optional<resume_position> find(int fd, const file_identity& id) const;
 
 private:
   struct entry {
@@ -53,7 +53,7 @@ private:
   void erase_same(const file_identity& id, int fd);
   /// The content read at `pos` is still in the file it was read from.
   static bool still_in_original(const resume_position& pos);
-  std::optional<uint64_t> content_offset(int fd, const file_identity& id) const;
+  std::optional<resume_position> find_by_content(int fd, const file_identity& id) const;
 
   uint32_t fingerprint_bytes_;
   int64_t newest_ = 0, oldest_ = 0;

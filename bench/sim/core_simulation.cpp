@@ -234,7 +234,7 @@ private:
     auto positions = positions_.get(name);
     std::vector<resume_position> known;
     for (auto& pos : positions)
-      known.push_back(resume_position{pos.file, pos.offset, pos.path});
+      known.push_back(resume_position{pos.file, pos.offset, pos.path, pos.reading});
     file_set::options opts;
     opts.pattern = pattern(key);
     opts.follower.path = opts.pattern;
@@ -261,11 +261,31 @@ private:
     tailers_.clear();
   }
 
+  /// A forget reaches the sink once every batch sent before it is
+  /// acknowledged (the remote sink holds it until then).
+  void forget(const std::string& key, const file_identity& file) {
+    held_forgets_.emplace_back(key, file);
+    send_forgets();
+  }
+  void send_forgets() {
+    if (!since_commit_.empty())
+      return;
+    for (auto& [key, file] : held_forgets_)
+      positions_.forget(key, file);
+    held_forgets_.clear();
+  }
+
   void commit() {
+    // Acknowledged once committed, and the remote sink lets them go; but an
+    // aggregator may commit and die before its acknowledgements arrive:
+    // then they are sent again although the commit holds them.
+    if (rng_() % 3 != 0)
+      since_commit_.clear();
     for (auto i = committed_len_; i < output_.size(); ++i)
       committed_lines_.insert(output_[i].line);
     committed_len_ = output_.size();
     committed_positions_ = positions_;
+    send_forgets();
   }
 
   void log(const std::string& what) {
@@ -274,6 +294,7 @@ private:
   }
 
   void deliver(line_batch& b) {
+    since_commit_.push_back(b); // unacknowledged until the next commit
     auto check = positions_.check(b);
     if (trace_ != nullptr) {
       std::string lines;
@@ -317,7 +338,7 @@ private:
       for (auto& gone : files.take_finished()) {
         log("  forget " + std::to_string(gone.inode));
         ++forgotten_;
-        positions_.forget(p_.keys[key].name, gone);
+        forget(p_.keys[key].name, gone);
       }
     }
     line_batch batch;
@@ -330,7 +351,7 @@ private:
     if (batch.restart || !batch.empty())
       deliver(batch);
     for (auto& done : finished)
-      positions_.forget(batch.key, done);
+      forget(batch.key, done);
     return did;
   }
 
@@ -401,6 +422,20 @@ private:
           down();
           positions_ = committed_positions_;
           output_.resize(committed_len_);
+          since_commit_.clear(); // the collector's resend queue dies with it
+          held_forgets_.clear();
+        }
+        break;
+      case op_kind::resend:
+        if (running_) {
+          // The aggregator restarted from its last commit; the collector
+          // sends every batch it has no acknowledgement for again, in order.
+          positions_ = committed_positions_;
+          output_.resize(committed_len_);
+          auto again = std::move(since_commit_);
+          since_commit_.clear();
+          for (auto& b : again)
+            deliver(b);
         }
         break;
       case op_kind::stop:
@@ -445,6 +480,8 @@ private:
   std::vector<delivered_line> output_;
   delivery_positions committed_positions_;
   std::size_t committed_len_ = 0;
+  std::vector<line_batch> since_commit_; // sent since the last commit (a remote sink's resend queue)
+  std::vector<std::pair<std::string, file_identity>> held_forgets_;
   std::set<line_ref> committed_lines_;
   int64_t clock_ms_ = 1'700'000'000'000;
   uint64_t malformed_ = 0;

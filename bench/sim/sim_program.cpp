@@ -67,7 +67,8 @@ program generate(uint64_t seed, const program_shape& shape) {
                                  {op_kind::kill, shape.collector_events ? 2 : 0},
                                  {op_kind::stop, shape.collector_events ? 1 : 0},
                                  {op_kind::start, shape.collector_events ? 4 : 0},
-                                 {op_kind::reload_update, shape.collector_events ? 1 : 0}});
+                                 {op_kind::reload_update, shape.collector_events ? 1 : 0},
+                                 {op_kind::resend, shape.collector_events ? 2 : 0}});
     switch (o.kind) {
       case op_kind::append:
         o.n = 1 + below(rng, 40);
@@ -109,6 +110,7 @@ std::string to_string(op_kind k) {
     case op_kind::stop: return "stop";
     case op_kind::start: return "start";
     case op_kind::reload_update: return "reload_update";
+    case op_kind::resend: return "resend";
   }
   return "?";
 }

@@ -41,6 +41,8 @@ enum class op_kind {
   stop,            ///< graceful: commit, then down until start
   start,           ///< the collector starts again (a no-op while it runs)
   reload_update,   ///< a reload that updates every key (a new tailer each)
+  resend,          ///< an aggregator restart: the sink goes back to its last commit and
+                   ///< every batch since arrives again, in order (the remote sink's resend)
 };
 
 struct op {
