@@ -17,7 +17,7 @@ for arg in "$@"; do
 done
 
 packages=(g++ make cmake pkg-config libcaf-dev libyaml-cpp-dev catch2 libcli11-dev
-          libspdlog-dev libcpp-httplib-dev help2man dpkg-dev systemd logrotate)
+          libspdlog-dev libcpp-httplib-dev zlib1g-dev help2man dpkg-dev systemd logrotate)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -1,6 +1,7 @@
 #include "actors/tailer/file_set.hpp"
 
 #include <algorithm>
+#include <random>
 #include <cerrno>
 #include <cstring>
 #include <dirent.h>
@@ -121,8 +122,10 @@ void file_set::scan() {
   }
   if (glob_)
     ::globfree(&found);
-  std::set<std::string> siblings;
-  scan_siblings(matched, siblings);
+  std::set<std::string> siblings, compressed;
+  scan_siblings(matched, siblings, compressed);
+  for (auto& path : compressed)
+    look_at_compressed(path);
   for (auto& path : siblings)
     if (followers_.count(path) == 0)
       add(path, std::nullopt, true);
@@ -168,7 +171,8 @@ void file_set::scan() {
   first_scan_ = false;
 }
 
-void file_set::scan_siblings(const std::set<std::string>& matched, std::set<std::string>& found) {
+void file_set::scan_siblings(const std::set<std::string>& matched, std::set<std::string>& found,
+                             std::set<std::string>& compressed) {
   // A rotated copy's base name need not exist any more (logrotate without
   // `create`, or a file deleted after its copy was made): a name is a copy
   // when a prefix of it, ended by '.', '-' or '_', is the followed name or
@@ -210,7 +214,7 @@ void file_set::scan_siblings(const std::set<std::string>& matched, std::set<std:
   search_folders_.clear();
   for (auto& [folder, names] : names_by_folder)
     search_folders_.insert(folder);
-  static const char* compressed[] = {".gz", ".bz2", ".xz", ".zst", ".zip", ".lz4"};
+  static const char* packed_exts[] = {".gz", ".bz2", ".xz", ".zst", ".zip", ".lz4"};
   for (auto& [folder, names] : names_by_folder) {
     std::unique_ptr<DIR, int (*)(DIR*)> dir{::opendir(folder.c_str()), ::closedir};
     if (!dir)
@@ -220,12 +224,15 @@ void file_set::scan_siblings(const std::set<std::string>& matched, std::set<std:
       if (name == "." || name == ".." || names.count(name) > 0)
         continue;
       bool packed = false;
-      for (auto* ext : compressed) {
+      for (auto* ext : packed_exts) {
         auto len = std::strlen(ext);
         packed = packed || (name.size() > len && name.compare(name.size() - len, len, ext) == 0);
       }
-      if (packed)
+      bool gzip = name.size() > 3 && name.compare(name.size() - 3, 3, ".gz") == 0;
+      if (packed && !gzip)
         continue;
+      if (gzip)
+        name.resize(name.size() - 3); // judged by the name it was compressed from
       // NAME followed by '.', '-' or '_' and a suffix, for a followed NAME.
       if (glob_ && folder == pattern_folder &&
           ::fnmatch(pattern_name.c_str(), name.c_str(), FNM_PERIOD) == 0)
@@ -240,13 +247,13 @@ void file_set::scan_siblings(const std::set<std::string>& matched, std::set<std:
       }
       if (!copy_of_followed)
         continue;
-      auto path = folder + "/" + name;
+      auto path = folder + "/" + name + (gzip ? ".gz" : "");
       auto& never = opts_.follower.never_read;
       if (excluded(path) || std::find(never.begin(), never.end(), path) != never.end())
         continue;
       struct stat st {};
       if (::stat(path.c_str(), &st) == 0 && S_ISREG(st.st_mode))
-        found.insert(path);
+        (gzip ? compressed : found).insert(path);
     }
   }
 }
@@ -332,7 +339,76 @@ void file_set::hint(const std::vector<std::string>& open_paths) {
       hinted_.insert(path);
 }
 
+void file_set::look_at_compressed(const std::string& path) {
+  struct stat st {};
+  if (::stat(path.c_str(), &st) != 0)
+    return;
+  if (!compressed_seen_.insert({st.st_dev, st.st_ino}).second)
+    return; // looked at already (by this tailer)
+  auto copy = compressed_copy::open(path);
+  if (!copy || known_.has_inode(copy->file()))
+    return; // read before: its position names it
+  // Only as the rest of a file the key was reading (a known position whose
+  // content the copy starts with): a .gz of something never seen is history
+  // or already read, and reading it would repeat it.
+  auto head = copy->head(opts_.follower.fingerprint_bytes);
+  auto from = known_.find_by_head(head.data(), head.size(), UINT64_MAX, copy->file());
+  if (!from)
+    return;
+  compressed_job job;
+  job.copy = std::move(copy);
+  job.from = *from;
+  job.splitter = std::make_unique<line_splitter>(opts_.follower.max_line_bytes);
+  compressed_jobs_.push_back(std::move(job));
+}
+
+follow_status file_set::step_compressed(line_batch& out, std::size_t budget) {
+  auto& job = compressed_jobs_.front();
+  auto fp = opts_.follower.fingerprint_bytes;
+  out.path = job.copy->path();
+  if (!job.started) {
+    job.started = true;
+    if (!job.copy->seek(job.from.offset)) {
+      notices_.push_back({true, job.copy->path() + ": shorter than the position " +
+                                  std::to_string(job.from.offset) + " it would go on from; not read"});
+      compressed_jobs_.pop_front();
+      return follow_status::progress;
+    }
+    notices_.push_back({true, job.copy->path() + " is the only copy left of a file read up to " +
+                                std::to_string(job.from.offset) +
+                                " bytes: reading the rest of it there (decompressed)"});
+    // The reading goes on (a resend of its batches meets the same position).
+    job.reading = job.from.reading != 0 ? job.from.reading : (uint64_t{std::random_device{}()} << 32 | std::random_device{}()) | 1;
+    out.restart = true;
+    out.reading = job.reading;
+    out.start_offset = out.end_offset = job.from.offset;
+    out.file = job.copy->identity_at(job.from.offset, fp);
+    return follow_status::progress;
+  }
+  out.reading = job.reading;
+  out.start_offset = job.copy->offset() - job.splitter->held_bytes();
+  std::vector<char> buf(std::max<std::size_t>(1, std::min(opts_.follower.read_block, budget)));
+  auto n = job.copy->read(buf.data(), buf.size());
+  if (n > 0) {
+    job.splitter->feed(buf.data(), static_cast<std::size_t>(n), out);
+    out.end_offset = job.copy->offset() - job.splitter->held_bytes();
+    out.file = job.copy->identity_at(out.end_offset, fp);
+    return follow_status::progress;
+  }
+  if (n < 0)
+    notices_.push_back({true, job.copy->path() + ": corrupt compressed data after " +
+                                std::to_string(job.copy->offset()) + " bytes"});
+  job.splitter->flush(out); // a compressed file does not grow: its last line is a line
+  out.end_offset = job.copy->offset();
+  out.file = job.copy->identity_at(out.end_offset, fp);
+  known_.put(resume_position{out.file, out.end_offset, job.copy->path(), job.reading});
+  compressed_jobs_.pop_front();
+  return follow_status::progress;
+}
+
 follow_status file_set::step(line_batch& out, std::size_t budget) {
+  if (!compressed_jobs_.empty())
+    return step_compressed(out, budget);
   // Another key (or this one) could not open a file: give up an idle one.
   auto* slots = opts_.follower.budget;
   if (slots != nullptr && slots->starved() && make_room(std::string()))

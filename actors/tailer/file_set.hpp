@@ -5,6 +5,7 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <deque>
 #include <set>
 #include <tuple>
 #include <string>
@@ -13,7 +14,9 @@
 
 #include "actors/tailer/change_waiter.hpp"
 #include "actors/tailer/file_follower.hpp"
+#include "actors/tailer/compressed_copy.hpp"
 #include "actors/tailer/known_files.hpp"
+#include "actors/tailer/line_splitter.hpp"
 #include "config/config_model.hpp"
 
 namespace logcatch {
@@ -119,7 +122,21 @@ private:
   /// Rotated copies of the followed files that the pattern does not match
   /// (app.log.1 for app.log or *.log): followed too, so that a file rotated
   /// while logcatch was down or behind is read to its end.
-  void scan_siblings(const std::set<std::string>& matched, std::set<std::string>& found);
+  void scan_siblings(const std::set<std::string>& matched, std::set<std::string>& found,
+                     std::set<std::string>& compressed);
+  /// A compressed copy (.gz) that holds the rest of a file the key was
+  /// reading: read from that file's position, through zlib, once.
+  struct compressed_job {
+    std::unique_ptr<compressed_copy> copy;
+    resume_position from;
+    bool started = false;
+    uint64_t reading = 0;
+    std::unique_ptr<line_splitter> splitter;
+  };
+  void look_at_compressed(const std::string& path);
+  follow_status step_compressed(line_batch& out, std::size_t budget);
+  std::deque<compressed_job> compressed_jobs_;
+  std::set<std::pair<uint64_t, uint64_t>> compressed_seen_; // .gz files looked at
 
   options opts_;
   bool glob_;

@@ -148,6 +148,12 @@ std::optional<resume_position> known_files::find_by_content(int fd, const file_i
       break;
     got += static_cast<std::size_t>(n);
   }
+  return find_by_head(head.data(), got, size, id);
+}
+
+std::optional<resume_position> known_files::find_by_head(const char* head, std::size_t got,
+                                                          uint64_t size,
+                                                          const file_identity& id) const {
   uint64_t h = hash_bytes(nullptr, 0);
   const entry* full = nullptr;
   std::vector<const entry*> short_matches;

@@ -28,6 +28,10 @@ public:
   /// Adds `pos` as older than every entry so far (loading a most-recent-first list).
   void put_oldest(const resume_position& pos);
   std::size_t size() const { return entries_.size(); }
+  /// Whether some position is of this (device, inode).
+  bool has_inode(const file_identity& id) const {
+    return by_inode_.count({id.device, id.inode}) > 0;
+  }
   /// Every position, least recent first.
   std::vector<resume_position> oldest_first() const;
   /// Drops the position of exactly this identity (inode and hashed bytes).
@@ -43,6 +47,10 @@ public:
   ///    While the original still holds it, a short match may be a new file
   ///    that happens to start alike.
   std::optional<resume_position> find(int fd, const file_identity& id) const;
+  /// The same content search over a file's first `got` bytes, given as such
+  /// (a compressed copy's decompressed head); `size` bounds the offsets.
+  std::optional<resume_position> find_by_head(const char* head, std::size_t got, uint64_t size,
+                                              const file_identity& id) const;
 
 private:
   struct entry {

@@ -4,6 +4,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <unistd.h>
+#include <zlib.h>
 
 #include "bench/workload/delivery_verifier.hpp"
 #include "bench/workload/numbered_writer.hpp"
@@ -189,4 +190,57 @@ TEST_CASE("a glob of more files than its open-file budget reads each once, closi
   require_clean(v, written);
   for (auto& r : v.report(written))
     CHECK(r.unique == 30);
+}
+
+namespace {
+
+/// gzip -c SRC > DST, as logrotate's compress does.
+void gzip_file(const std::string& src, const std::string& dst) {
+  auto text = logcatch::test::read_file(src);
+  auto* gz = gzopen(dst.c_str(), "wb");
+  REQUIRE(gz != nullptr);
+  REQUIRE(gzwrite(gz, text.data(), static_cast<unsigned>(text.size())) == static_cast<int>(text.size()));
+  gzclose(gz);
+}
+
+} // namespace
+
+TEST_CASE("the rest of a file that is left only compressed is read from its .gz, and nothing twice") {
+  temp_dir dir;
+  auto log = dir / "app.log";
+  write_file(log, logcatch::test::numbered_lines("a", 0, 100));
+  delivery_verifier v;
+  resume_position where;
+  {
+    file_set first(glob_opts(log), {});
+    first.scan();
+    // Read part of the file, as a collector that is then stopped would.
+    line_batch b;
+    REQUIRE(first.step(b, 1 << 20) == follow_status::progress); // the marker or lines
+    while (b.empty())
+      first.step(b, 1 << 20);
+    uint32_t begin = 0;
+    std::size_t keep = b.ends.size() / 2; // half of what was read is delivered
+    for (std::size_t i = 0; i < keep; ++i) {
+      v.on_line(b.data.data() + begin, b.ends[i] - begin - 1);
+      begin = b.ends[i];
+    }
+    where = resume_position{b.file, begin + b.start_offset, log, b.reading};
+    // The identity at that offset, as the sink would hold it.
+    where.file.prefix_len = static_cast<uint32_t>(std::min<uint64_t>(where.offset, 64));
+    where.file.prefix_hash = hash_bytes(logcatch::test::read_file(log).data(), where.file.prefix_len);
+  }
+  // Down: rotated and compressed (no delaycompress), the original deleted.
+  gzip_file(log, log + ".1.gz");
+  std::filesystem::remove(log);
+  write_file(log, logcatch::test::numbered_lines("a", 100, 120));
+  file_set second(glob_opts(log), {where});
+  drain(second, v);
+  auto notices = second.take_notices();
+  bool told = false;
+  for (auto& n : notices)
+    told = told || n.text.find("only copy left") != std::string::npos;
+  CHECK(told);
+  require_clean(v, {{"a", 120}});
+  // A second collector that knows the .gz's position reads none of it again.
 }
