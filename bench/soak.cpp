@@ -91,7 +91,7 @@ int run_soak(int argc, char** argv) {
       std::cout << "soak: FAILED: shape " << shape.name << ", seed " << program_seed
                 << " (replay: logcatch-bench soak --seed " << program_seed << "): "
                 << r.summary() << "\n"
-                << r.v.examples;
+                << r.v.examples << std::flush; // before the (long) shrinking
       auto small = sim::shrink(p, work_dir);
       auto again = sim::run_in_core(small, work_dir, false, true);
       std::cout << "shrunk to " << small.ops.size() << " ops: " << again.summary() << "\n"
