@@ -287,17 +287,22 @@ sim_result run_in_core(const program& p, const std::string& scratch, bool keep, 
 }
 
 program shrink(const program& failing, const std::string& scratch, int budget) {
+  return shrink(failing, [&](const program& p) { return run_in_core(p, scratch); }, budget);
+}
+
+program shrink(const program& failing, const std::function<sim_result(const program&)>& run,
+               int budget) {
   program best = failing;
   // The smaller program must fail the same way: a duplicate, a line out of
   // order or an error is not traded for a loss (losses are easier to get).
-  auto first = run_in_core(failing, scratch);
+  auto first = run(failing);
   auto kind = [](const sim_result& r) {
     return !r.error.empty() ? 3 : r.v.duplicated > 0 ? 2 : r.v.out_of_order > 0 ? 1 : 0;
   };
   auto wanted = kind(first);
   auto fails = [&](const program& p) {
     --budget;
-    auto r = run_in_core(p, scratch);
+    auto r = run(p);
     return !r.ok() && kind(r) == wanted;
   };
   for (std::size_t chunk = std::max<std::size_t>(1, best.ops.size() / 2); chunk >= 1 && budget > 0;
