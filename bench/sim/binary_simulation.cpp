@@ -3,6 +3,7 @@
 #include <chrono>
 #include <csignal>
 #include <cstdio>
+#include <ctime>
 #include <fcntl.h>
 #include <filesystem>
 #include <fstream>
@@ -151,9 +152,18 @@ private:
   std::string output_path() const { return dir_ + "/out.log"; }
   std::string stderr_path() const { return dir_ + "/collector.stderr"; }
 
+  /// "ms since the start (UTC time as in the collector's log): what".
   void log(const std::string& what) {
     auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(clock_type::now() - begin_);
-    trace_ += std::to_string(ms.count()) + " ms: " + what + "\n";
+    auto now = std::chrono::system_clock::now();
+    auto t = std::chrono::system_clock::to_time_t(now);
+    auto milli = std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()) % 1000;
+    std::tm utc{};
+    ::gmtime_r(&t, &utc);
+    char stamp[32];
+    std::snprintf(stamp, sizeof stamp, "%02d:%02d:%02d.%03d", utc.tm_hour, utc.tm_min, utc.tm_sec,
+                  static_cast<int>(milli.count()));
+    trace_ += std::to_string(ms.count()) + " ms (" + stamp + "): " + what + "\n";
   }
 
   // ---- the collector -------------------------------------------------------
