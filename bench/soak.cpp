@@ -85,12 +85,16 @@ int run_soak(int argc, char** argv) {
   std::string work_dir;
   bool binary = false;
   bool keep = false;
+  bool keep_going = false;
   std::string logcatch = own_folder() + "/logcatch";
   app.add_option("--minutes", minutes, "How long to run (default 30)");
   app.add_flag("--binary", binary,
                "Run the programs against the real logcatch binary (a child process with a "
                "file sink) instead of the core in-process: fewer, smaller programs");
   app.add_option("--logcatch", logcatch, "With --binary: the binary (default: next to this one)");
+  app.add_flag("--keep-going", keep_going,
+               "Do not stop at a failing program: print it (seed, figures, folder), go on, and "
+               "exit 1 at the end; nothing is shrunk");
   app.add_flag("--keep", keep, "With --binary: keep every program's folder (a failing one is always kept)");
   app.add_option("--seed", seed, "Run only the program of this seed (replay), with every shape");
   app.add_option("--work-dir", work_dir, "Scratch folder (default: a new one under /tmp)");
@@ -119,6 +123,7 @@ int run_soak(int argc, char** argv) {
   auto next_report = begin + std::chrono::seconds(30);
   std::mt19937_64 seeds{seed != 0 ? seed : std::random_device{}()};
   uint64_t programs = 0, ops = 0, lines = 0, must = 0;
+  uint64_t failed = 0, lost = 0, duplicated = 0, out_of_order = 0;
   bool replay = seed != 0;
   std::cerr << "soak: " << (replay ? "replaying seed " + std::to_string(seed)
                                    : std::to_string(minutes) + " minutes")
@@ -134,7 +139,15 @@ int run_soak(int argc, char** argv) {
     ops += r.ops;
     lines += r.v.written;
     must += r.v.must;
-    if (!r.ok()) {
+    lost += r.v.lost;
+    duplicated += r.v.duplicated;
+    out_of_order += r.v.out_of_order;
+    if (!r.ok() && keep_going) {
+      ++failed;
+      std::cout << "soak: FAILED: shape " << shape.name << ", seed " << program_seed << ": "
+                << r.summary() << "\n"
+                << r.v.examples << r.trace.substr(0, r.trace.find('\n') + 1) << std::flush;
+    } else if (!r.ok()) {
       std::cout << "soak: FAILED: shape " << shape.name << ", seed " << program_seed
                 << " (replay: logcatch-bench soak" << (binary ? " --binary" : "") << " --seed "
                 << program_seed << "): "
@@ -169,16 +182,21 @@ int run_soak(int argc, char** argv) {
     if (now >= next_report) {
       next_report = now + std::chrono::seconds(30);
       std::cerr << "soak: " << static_cast<int>(std::chrono::duration<double>(now - begin).count())
-                << " s, " << programs << " programs, " << ops << " operations, " << lines
-                << " lines, 0 lost, 0 duplicated\n";
+                << " s, " << programs << " programs (" << failed << " failed), " << ops
+                << " operations, " << lines << " lines, " << lost << " lost, " << duplicated
+                << " duplicated, " << out_of_order << " out of order\n";
     }
   }
   auto secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - begin).count();
-  std::printf("soak: %.1f min, %llu programs, %llu operations, %llu lines written (%llu must "
-              "arrive), 0 lost, 0 duplicated\n",
+  std::printf("soak: %.1f min, %llu programs (%llu failed), %llu operations, %llu lines written "
+              "(%llu must arrive), %llu lost, %llu duplicated, %llu out of order\n",
               secs / 60, static_cast<unsigned long long>(programs),
-              static_cast<unsigned long long>(ops), static_cast<unsigned long long>(lines),
-              static_cast<unsigned long long>(must));
+              static_cast<unsigned long long>(failed), static_cast<unsigned long long>(ops),
+              static_cast<unsigned long long>(lines), static_cast<unsigned long long>(must),
+              static_cast<unsigned long long>(lost), static_cast<unsigned long long>(duplicated),
+              static_cast<unsigned long long>(out_of_order));
+  if (failed > 0)
+    return 1;
   if (!keep) {
     std::error_code ec;
     fs::remove_all(work_dir, ec);
