@@ -347,8 +347,11 @@ private:
     return committed_.count(l) > 0;
   }
 
-  /// Waits until the output holds every line that must arrive, or 30 s pass
-  /// without it growing; then a little longer, so late duplicates show.
+  /// Waits until the output holds every line that must arrive, or 45 s pass
+  /// without it growing; then a little longer, so late duplicates show. 45,
+  /// not 30: a tailer looks at every file of its key every 30 s (the safety
+  /// round), and a file only that round finds must count as late (and out of
+  /// order if it is), not as lost.
   void wait_for_delivery() {
     auto last_size = static_cast<uintmax_t>(-1);
     auto last_progress = clock_type::now();
@@ -365,8 +368,8 @@ private:
         if (files_.model().judge(read_output(malformed)).lost == 0)
           break;
       }
-      if (clock_type::now() - last_progress > std::chrono::seconds(30)) {
-        log("the output did not grow for 30 s with lines still missing");
+      if (clock_type::now() - last_progress > std::chrono::seconds(45)) {
+        log("the output did not grow for 45 s with lines still missing");
         break;
       }
       sleep_ms(10);

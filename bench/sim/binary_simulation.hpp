@@ -16,7 +16,7 @@
 //
 // At the end the writers complete their partial lines, the collector is
 // started if down, and the runner waits until the output holds every line
-// that must arrive (or 30 s pass without the output growing), stops it with
+// that must arrive (or 45 s pass without the output growing), stops it with
 // SIGTERM and judges the output. The model's "committed" (a destroyed line
 // that the collector had committed must arrive) is read from the state file:
 // the lines within its committed output length.
