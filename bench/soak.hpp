@@ -1,8 +1,9 @@
 #pragma once
 
 // `logcatch-bench soak`: the model-based simulation without bound (see
-// bench/sim): random programs against the delivery core until the time is
-// up or one fails; a failure is shrunk and printed with its seed.
+// bench/sim): random programs against the delivery core (or, with --binary,
+// the real logcatch binary) until the time is up or one fails; a failure is
+// shrunk and printed with its seed.
 
 namespace logcatch::bench {
 

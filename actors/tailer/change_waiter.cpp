@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstdlib>
+#include <cstring>
 #include <chrono>
 #include <filesystem>
 #include <fnmatch.h>
@@ -123,7 +124,19 @@ bool change_waiter::concerns(const std::string& name) const {
   if (name.empty() || name == name_)
     return true;
   // A glob key's own files: any name its pattern matches.
-  return glob_ && ::fnmatch(name_.c_str(), name.c_str(), FNM_PERIOD) == 0;
+  if (glob_ && ::fnmatch(name_.c_str(), name.c_str(), FNM_PERIOD) == 0)
+    return true;
+  // A rotated copy of one of them (NAME.1, NAME-20261129, NAME.1.gz): the key
+  // looks for it at once, so a copy made before the file at the path was
+  // read further is read first, not at the next safety round.
+  for (std::size_t i = 1; i < name.size(); ++i) {
+    if (std::strchr(".-_", name[i]) == nullptr)
+      continue;
+    auto base = name.substr(0, i);
+    if (base == name_ || (glob_ && ::fnmatch(name_.c_str(), base.c_str(), FNM_PERIOD) == 0))
+      return true;
+  }
+  return false;
 }
 
 bool change_waiter::drain_events() {

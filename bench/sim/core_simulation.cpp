@@ -14,6 +14,7 @@
 
 #include "actors/sink/delivery_positions.hpp"
 #include "actors/tailer/file_set.hpp"
+#include "bench/sim/sim_files.hpp"
 
 namespace fs = std::filesystem;
 
@@ -36,35 +37,13 @@ int64_t wall_ms() {
   return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
 }
 
-void append_bytes(const std::string& path, const std::string& bytes) {
-  int fd = ::open(path.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
-  if (fd < 0)
-    throw std::runtime_error("cannot open " + path + " for writing");
-  std::size_t done = 0;
-  while (done < bytes.size()) {
-    auto n = ::write(fd, bytes.data() + done, bytes.size() - done);
-    if (n <= 0) {
-      ::close(fd);
-      throw std::runtime_error("cannot write " + path);
-    }
-    done += static_cast<std::size_t>(n);
-  }
-  ::close(fd);
-}
-
 /// One run of a program: the files and the model on one side, the core
 /// (tailers' file_sets, the sink's positions and output) on the other.
 class core_run {
 public:
   core_run(const program& p, std::string dir, std::string* trace)
-    : p_(p), dir_(std::move(dir)), rng_(p.seed ^ 0x5DEECE66Dull), trace_(trace),
-      budget_(p.open_files) {
-    uint32_t first = 0;
-    for (auto& k : p_.keys) {
-      first_stream_.push_back(first);
-      first += k.streams;
-    }
-  }
+    : p_(p), rng_(p.seed ^ 0x5DEECE66Dull), trace_(trace), budget_(p.open_files),
+      files_(p, std::move(dir), rng_, [this](const line_ref& l) { return committed(l); }) {}
 
   sim_result run() {
     sim_result r;
@@ -76,14 +55,14 @@ public:
         ++r.ops;
       }
       log("finish");
-      finish_writes();
+      files_.finish_writes();
       if (!running_)
         start(true);
       drain();
     } catch (const std::exception& e) {
       r.error = e.what();
     }
-    r.v = model_.judge(output_);
+    r.v = files_.model().judge(output_);
     r.forgotten = forgotten_;
     if (malformed_ > 0 && r.error.empty())
       r.error = std::to_string(malformed_) + " malformed lines in the output";
@@ -95,133 +74,7 @@ private:
     std::unique_ptr<file_set> files;
   };
 
-  std::string pattern(uint32_t key) const {
-    auto& k = p_.keys[key];
-    switch (k.shape) {
-      case key_shape::plain: return dir_ + "/" + k.name + ".log";
-      case key_shape::glob_with_rotated: return dir_ + "/" + k.name + "-*.log*";
-      case key_shape::glob_without_rotated: return dir_ + "/" + k.name + "-*.log";
-    }
-    return {};
-  }
-
-  std::string path_of(uint32_t key, uint32_t stream) const {
-    auto& k = p_.keys[key];
-    if (k.shape == key_shape::plain)
-      return dir_ + "/" + k.name + ".log";
-    return dir_ + "/" + k.name + "-" + std::to_string(stream) + ".log";
-  }
-
-  uint32_t global_stream(uint32_t key, uint32_t stream) const {
-    return first_stream_[key] + stream;
-  }
-
-  uint64_t file_id(const std::string& path) {
-    auto it = file_ids_.find(path);
-    if (it != file_ids_.end())
-      return it->second;
-    return file_ids_[path] = next_file_id_++;
-  }
-
-  // ---- files -------------------------------------------------------------
-
-  void complete_partial(const std::string& path) {
-    auto it = partial_.find(path);
-    if (it == partial_.end())
-      return;
-    append_bytes(path, it->second + "\n");
-    partial_.erase(it);
-  }
-
-  void finish_writes() {
-    auto pending = partial_;
-    for (auto& [path, rest] : pending)
-      complete_partial(path);
-  }
-
-  void write_line(uint32_t key, uint32_t stream, std::size_t filler, bool partial) {
-    auto path = path_of(key, stream);
-    complete_partial(path);
-    auto line = model_.write(global_stream(key, stream), file_id(path));
-    auto text = delivery_model::text(line, filler);
-    if (!partial) {
-      append_bytes(path, text + "\n");
-      return;
-    }
-    auto half = text.size() / 2;
-    append_bytes(path, text.substr(0, half));
-    partial_[path] = text.substr(half);
-  }
-
   bool committed(const line_ref& l) const { return committed_lines_.count(l) > 0; }
-
-  void destroy(const std::string& path) {
-    auto it = file_ids_.find(path);
-    if (it == file_ids_.end())
-      return;
-    model_.destroy(it->second, [this](const line_ref& l) { return committed(l); });
-  }
-
-  void remove_file(const std::string& path) {
-    destroy(path);
-    file_ids_.erase(path);
-    partial_.erase(path);
-    ::unlink(path.c_str());
-  }
-
-  void rename_file(const std::string& from, const std::string& to) {
-    if (fs::exists(to))
-      remove_file(to);
-    fs::rename(from, to);
-    file_ids_[to] = file_ids_[from];
-    file_ids_.erase(from);
-  }
-
-  /// The name the next rotated copy of `path` gets, making room for it
-  /// (numbered: shift .1 -> .2 ...; dateext: a new dated name), and deleting
-  /// what falls beyond keep_rotated.
-  std::string rotated_name(const std::string& path, bool dateext) {
-    auto keep = p_.keep_rotated;
-    if (dateext) {
-      auto& dated = dated_[path];
-      char suffix[32];
-      std::snprintf(suffix, sizeof suffix, "-2026%08u", ++date_counter_);
-      auto name = path + suffix;
-      dated.push_back(name);
-      while (dated.size() > keep) {
-        remove_file(dated.front());
-        dated.erase(dated.begin());
-      }
-      return name;
-    }
-    auto numbered = [&](uint32_t i) { return path + "." + std::to_string(i); };
-    if (fs::exists(numbered(keep)))
-      remove_file(numbered(keep));
-    for (uint32_t i = keep - 1; i >= 1; --i)
-      if (fs::exists(numbered(i)))
-        rename_file(numbered(i), numbered(i + 1));
-    return numbered(1);
-  }
-
-  void rotate(uint32_t key, uint32_t stream, bool copy, bool dateext) {
-    auto path = path_of(key, stream);
-    complete_partial(path);
-    if (!fs::exists(path))
-      return;
-    auto target = rotated_name(path, dateext);
-    if (!copy) {
-      rename_file(path, target);
-      append_bytes(path, ""); // logrotate's create
-      file_id(path);
-      return;
-    }
-    fs::copy_file(path, target, fs::copy_options::overwrite_existing);
-    auto copy_id = next_file_id_++;
-    file_ids_[target] = copy_id;
-    model_.copy(file_id(path), copy_id);
-    destroy(path); // every line lives on in the copy
-    ::truncate(path.c_str(), 0);
-  }
 
   // ---- collector ---------------------------------------------------------
 
@@ -236,7 +89,7 @@ private:
     for (auto& pos : positions)
       known.push_back(resume_position{pos.file, pos.offset, pos.path, pos.reading});
     file_set::options opts;
-    opts.pattern = pattern(key);
+    opts.pattern = files_.pattern(key);
     opts.follower.path = opts.pattern;
     // As the tailer actor decides it (read_from is head in the simulation).
     opts.follower.start = first_start && known.empty() ? read_from::head : read_from::head;
@@ -371,39 +224,9 @@ private:
   }
 
   void apply(const op& o) {
+    if (files_.apply(o))
+      return;
     switch (o.kind) {
-      case op_kind::append:
-        for (uint32_t i = 0; i < o.n; ++i)
-          write_line(o.key, o.stream, 8 + rng_() % 40, false);
-        break;
-      case op_kind::append_partial:
-        write_line(o.key, o.stream, 8 + rng_() % 40, true);
-        break;
-      case op_kind::append_long:
-        write_line(o.key, o.stream, p_.max_line_bytes * 2, false);
-        break;
-      case op_kind::rotate_create:
-        rotate(o.key, o.stream, false, o.n == 1);
-        break;
-      case op_kind::rotate_copy:
-        rotate(o.key, o.stream, true, o.n == 1);
-        break;
-      case op_kind::truncate: {
-        auto path = path_of(o.key, o.stream);
-        complete_partial(path);
-        if (fs::exists(path)) {
-          destroy(path);
-          ::truncate(path.c_str(), 0);
-        }
-        break;
-      }
-      case op_kind::remove: {
-        auto path = path_of(o.key, o.stream);
-        complete_partial(path);
-        if (fs::exists(path))
-          remove_file(path);
-        break;
-      }
       case op_kind::step:
         if (running_)
           for (uint32_t i = 0; i < o.n; ++i)
@@ -453,21 +276,16 @@ private:
           for (uint32_t k = 0; k < p_.keys.size(); ++k)
             start_tailer(k, true);
         break;
+      default:
+        break;
     }
   }
 
   const program& p_;
-  std::string dir_;
   std::mt19937_64 rng_;
   std::string* trace_;
   open_file_budget budget_;
-  delivery_model model_;
-  std::vector<uint32_t> first_stream_;
-  std::map<std::string, uint64_t> file_ids_;
-  uint64_t next_file_id_ = 1;
-  std::map<std::string, std::string> partial_;
-  std::map<std::string, std::vector<std::string>> dated_;
-  uint32_t date_counter_ = 0;
+  sim_files files_;
 
   bool running_ = false;
   std::vector<key_state> tailers_;
@@ -509,17 +327,22 @@ sim_result run_in_core(const program& p, const std::string& scratch, bool keep, 
 }
 
 program shrink(const program& failing, const std::string& scratch, int budget) {
+  return shrink(failing, [&](const program& p) { return run_in_core(p, scratch); }, budget);
+}
+
+program shrink(const program& failing, const std::function<sim_result(const program&)>& run,
+               int budget) {
   program best = failing;
   // The smaller program must fail the same way: a duplicate, a line out of
   // order or an error is not traded for a loss (losses are easier to get).
-  auto first = run_in_core(failing, scratch);
+  auto first = run(failing);
   auto kind = [](const sim_result& r) {
     return !r.error.empty() ? 3 : r.v.duplicated > 0 ? 2 : r.v.out_of_order > 0 ? 1 : 0;
   };
   auto wanted = kind(first);
   auto fails = [&](const program& p) {
     --budget;
-    auto r = run_in_core(p, scratch);
+    auto r = run(p);
     return !r.ok() && kind(r) == wanted;
   };
   for (std::size_t chunk = std::max<std::size_t>(1, best.ops.size() / 2); chunk >= 1 && budget > 0;

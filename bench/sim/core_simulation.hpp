@@ -8,6 +8,7 @@
 // rolls the sink back to its last commit. The model then judges the output.
 
 #include <cstdint>
+#include <functional>
 #include <string>
 
 #include "bench/sim/delivery_model.hpp"
@@ -32,5 +33,8 @@ sim_result run_in_core(const program& p, const std::string& scratch, bool keep =
 /// Drops operations from a failing program while it still fails (chunks
 /// first, then single ops), within `budget` runs. Returns the smallest found.
 program shrink(const program& failing, const std::string& scratch, int budget = 400);
+/// The same with any runner (the real binary's, say).
+program shrink(const program& failing, const std::function<sim_result(const program&)>& run,
+               int budget);
 
 } // namespace logcatch::sim
