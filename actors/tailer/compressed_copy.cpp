@@ -71,6 +71,20 @@ bool compressed_copy::seek(uint64_t offset) {
   return true;
 }
 
+std::optional<uint32_t> compressed_copy::stored_size() const {
+  int fd = ::open(path_.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0)
+    return std::nullopt;
+  unsigned char tail[4];
+  auto size = stat_fd(fd).size;
+  bool ok = size >= 18 && ::pread(fd, tail, 4, static_cast<off_t>(size - 4)) == 4;
+  ::close(fd);
+  if (!ok)
+    return std::nullopt;
+  return static_cast<uint32_t>(tail[0]) | static_cast<uint32_t>(tail[1]) << 8 |
+         static_cast<uint32_t>(tail[2]) << 16 | static_cast<uint32_t>(tail[3]) << 24;
+}
+
 long compressed_copy::read(char* buf, std::size_t n) {
   auto got = ::gzread(static_cast<gzFile>(gz_), buf, static_cast<unsigned>(n));
   if (got < 0)

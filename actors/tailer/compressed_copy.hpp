@@ -40,6 +40,9 @@ public:
   /// 0 at the end, -1 on a corrupt stream.
   long read(char* buf, std::size_t n);
   uint64_t offset() const { return offset_; }
+  /// The decompressed size modulo 2^32, as gzip's trailer stores it (of the
+  /// last member); nothing if it cannot be read.
+  std::optional<uint32_t> stored_size() const;
 
 private:
   compressed_copy() = default;

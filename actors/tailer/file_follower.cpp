@@ -375,6 +375,11 @@ follow_status file_follower::on_truncated() {
                    " after being copied to " + open_path_ + "; reading the rest there");
     return follow_status::progress;
   }
+  // The old content may be in a compressed copy (copytruncate + compress):
+  // the key reads the rest of it there.
+  if (opts_.registry != nullptr)
+    opts_.registry->content_gone(
+      resume_position{content_check(), emitted_offset(), open_path_, reading_});
   notice(true, open_path_ + ": truncated at offset " + std::to_string(offset_) +
                  "; reading it again from 0");
   ::lseek(fd_, 0, SEEK_SET);

@@ -47,6 +47,9 @@ public:
   virtual void unclaim(const file_follower* owner, const file_identity& id) = 0;
   /// Gives the file back, with the offset up to which its lines were emitted.
   virtual void release(const file_follower* owner, const file_identity& id, uint64_t offset) = 0;
+  /// The open file was truncated and no uncompressed copy of what was read
+  /// exists: the content read up to `at.offset` may live on compressed.
+  virtual void content_gone(const resume_position& at) = 0;
   /// Where reading stopped before in the open file `fd` (same file: inode
   /// with the same first bytes, or the same content), if it was read.
   virtual std::optional<resume_position> known_offset(int fd, const file_identity& id) = 0;

@@ -21,6 +21,16 @@ std::pair<uint64_t, uint64_t> inode_key(const file_identity& id) {
 
 } // namespace
 
+bool compressed_name(const std::string& path) {
+  static const char* exts[] = {".gz", ".bz2", ".xz", ".zst", ".zip", ".lz4"};
+  for (auto* ext : exts) {
+    auto len = std::strlen(ext);
+    if (path.size() > len && path.compare(path.size() - len, len, ext) == 0)
+      return true;
+  }
+  return false;
+}
+
 bool is_glob(const std::string& path) {
   return path.find_first_of("*?[") != std::string::npos;
 }
@@ -98,6 +108,7 @@ void file_set::scan() {
     if (followers_.count(opts_.pattern) == 0)
       add(opts_.pattern, std::nullopt);
   }
+  std::set<std::string> gz_matches;
   glob_t found{};
   if (glob_ && ::glob(opts_.pattern.c_str(), GLOB_NOSORT, nullptr, &found) == 0) {
     auto now = std::filesystem::file_time_type::clock::now();
@@ -108,6 +119,14 @@ void file_set::scan() {
       struct stat st {};
       if (::stat(path.c_str(), &st) != 0 || !S_ISREG(st.st_mode))
         continue;
+      // Compressed files are never read as lines (a glob such as app.log*
+      // matches logrotate's app.log.2.gz): a .gz is read through zlib, as
+      // the rest of a file the key was reading (see scan_siblings).
+      if (compressed_name(path)) {
+        if (path.size() > 3 && path.compare(path.size() - 3, 3, ".gz") == 0)
+          gz_matches.insert(path);
+        continue;
+      }
       matched.insert(path);
       if (followers_.count(path) > 0)
         continue;
@@ -124,6 +143,7 @@ void file_set::scan() {
     ::globfree(&found);
   std::set<std::string> siblings, compressed;
   scan_siblings(matched, siblings, compressed);
+  compressed.insert(gz_matches.begin(), gz_matches.end());
   for (auto& path : compressed)
     look_at_compressed(path);
   for (auto& path : siblings)
@@ -343,17 +363,27 @@ void file_set::look_at_compressed(const std::string& path) {
   struct stat st {};
   if (::stat(path.c_str(), &st) != 0)
     return;
-  if (!compressed_seen_.insert({st.st_dev, st.st_ino}).second)
-    return; // looked at already (by this tailer)
+  if (compressed_seen_.count({st.st_dev, st.st_ino}) > 0)
+    return; // read (or being read) by this tailer
   auto copy = compressed_copy::open(path);
-  if (!copy || known_.has_inode(copy->file()))
-    return; // read before: its position names it
+  if (!copy)
+    return;
   // Only as the rest of a file the key was reading (a known position whose
   // content the copy starts with): a .gz of something never seen is history
   // or already read, and reading it would repeat it.
   auto head = copy->head(opts_.follower.fingerprint_bytes);
   auto from = known_.find_by_head(head.data(), head.size(), UINT64_MAX, copy->file());
-  if (!from)
+  if (!from) {
+    compressed_unmatched_.insert(path); // a truncation may still make it the rest of one
+    return;
+  }
+  compressed_unmatched_.erase(path);
+  compressed_seen_.insert({st.st_dev, st.st_ino});
+  // Read to its end before (its own position, at its size as gzip's trailer
+  // has it): nothing to decompress.
+  auto size = copy->stored_size();
+  if (from->file.device == copy->file().device && from->file.inode == copy->file().inode && size &&
+      static_cast<uint32_t>(from->offset) == *size)
     return;
   compressed_job job;
   job.copy = std::move(copy);
@@ -660,6 +690,15 @@ void file_set::unclaim(const file_follower* owner, const file_identity& id) {
 void file_set::release(const file_follower* owner, const file_identity& id, uint64_t offset) {
   unclaim(owner, id);
   known_.put(resume_position{id, offset, owner->open_path(), owner->reading_id()}, owner->open_fd());
+}
+
+void file_set::content_gone(const resume_position& at) {
+  if (at.file.prefix_len == 0)
+    return; // nothing read: nothing to look for
+  known_.put(at);
+  auto candidates = compressed_unmatched_;
+  for (auto& path : candidates)
+    look_at_compressed(path);
 }
 
 std::optional<resume_position> file_set::known_offset(int fd, const file_identity& id) {

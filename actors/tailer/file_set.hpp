@@ -21,6 +21,9 @@
 
 namespace logcatch {
 
+/// True for names of compressed files (.gz, .bz2, .xz, .zst, .zip, .lz4).
+bool compressed_name(const std::string& path);
+
 /// True if `path` has glob wildcards (*, ? or [).
 bool is_glob(const std::string& path);
 
@@ -104,6 +107,7 @@ public:
   void unclaim(const file_follower* owner, const file_identity& id) override;
   void release(const file_follower* owner, const file_identity& id, uint64_t offset) override;
   std::optional<resume_position> known_offset(int fd, const file_identity& id) override;
+  void content_gone(const resume_position& at) override;
 
 private:
   struct claim_entry {
@@ -136,7 +140,8 @@ private:
   void look_at_compressed(const std::string& path);
   follow_status step_compressed(line_batch& out, std::size_t budget);
   std::deque<compressed_job> compressed_jobs_;
-  std::set<std::pair<uint64_t, uint64_t>> compressed_seen_; // .gz files looked at
+  std::set<std::pair<uint64_t, uint64_t>> compressed_seen_; // .gz files read (or being read)
+  std::set<std::string> compressed_unmatched_; // .gz files that matched no position yet
 
   options opts_;
   bool glob_;

@@ -176,7 +176,10 @@ std::optional<resume_position> known_files::find_by_head(const char* head, std::
   std::sort(short_matches.begin(), short_matches.end(),
             [](const entry* a, const entry* b) { return a->order > b->order; });
   for (auto* e : short_matches)
-    if (!(e->pos.file == id) && !still_in_original(e->pos))
+    if (e->pos.file == id) // its own position (a .gz read partly before)
+      return e->pos;
+  for (auto* e : short_matches)
+    if (!still_in_original(e->pos))
       return e->pos;
   return std::nullopt;
 }

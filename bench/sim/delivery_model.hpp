@@ -60,6 +60,26 @@ public:
     files_.erase(it);
   }
   uint64_t written() const { return lines_.size(); }
+  /// Whether some line of `file` satisfies `f`.
+  template <class F>
+  bool any_line(uint64_t file, F&& f) const {
+    auto it = files_.find(file);
+    if (it == files_.end())
+      return false;
+    for (auto& l : it->second)
+      if (f(l))
+        return true;
+    return false;
+  }
+  /// Every line of `file` may be lost (a file compressed before the
+  /// collector read any of it: its .gz is never read).
+  void put_at_risk(uint64_t file) {
+    auto it = files_.find(file);
+    if (it == files_.end())
+      return;
+    for (auto& l : it->second)
+      lines_[l].at_risk = true;
+  }
 
   verdict judge(const std::vector<delivered_line>& output) const;
 

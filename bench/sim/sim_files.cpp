@@ -3,8 +3,11 @@
 #include <cstdio>
 #include <fcntl.h>
 #include <filesystem>
+#include <fstream>
+#include <sstream>
 #include <stdexcept>
 #include <unistd.h>
+#include <zlib.h>
 
 namespace fs = std::filesystem;
 
@@ -158,6 +161,7 @@ void sim_files::rotate(uint32_t key, uint32_t stream, bool copy, bool dateext) {
   if (!fs::exists(path))
     return;
   auto target = rotated_name(path, dateext);
+  last_rotated_[path] = target;
   if (!copy) {
     rename_file(path, target);
     append_bytes(path, ""); // logrotate's create
@@ -172,6 +176,43 @@ void sim_files::rotate(uint32_t key, uint32_t stream, bool copy, bool dateext) {
   ::truncate(path.c_str(), 0);
 }
 
+namespace {
+
+std::string read_all(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::ostringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+} // namespace
+
+void sim_files::compress(uint32_t key, uint32_t stream) {
+  auto path = path_of(key, stream);
+  auto it = last_rotated_.find(path);
+  if (it == last_rotated_.end() || !fs::exists(it->second))
+    return;
+  auto target = it->second;
+  auto gz_path = target + ".gz";
+  if (fs::exists(gz_path))
+    remove_file(gz_path);
+  auto text = read_all(target);
+  auto* gz = ::gzopen(gz_path.c_str(), "wb");
+  if (gz == nullptr)
+    throw std::runtime_error("cannot write " + gz_path);
+  ::gzwrite(gz, text.data(), static_cast<unsigned>(text.size()));
+  ::gzclose(gz);
+  auto id = file_id(target);
+  auto gz_id = next_file_id_++;
+  file_ids_[gz_path] = gz_id;
+  model_.copy(id, gz_id);
+  // Read only as the rest of a file the collector had read some of.
+  if (!model_.any_line(id, committed_))
+    model_.put_at_risk(gz_id);
+  remove_file(target); // the lines live on in the .gz
+  last_rotated_.erase(it);
+}
+
 bool sim_files::is_file_op(op_kind k) {
   switch (k) {
     case op_kind::append:
@@ -181,6 +222,7 @@ bool sim_files::is_file_op(op_kind k) {
     case op_kind::rotate_copy:
     case op_kind::truncate:
     case op_kind::remove:
+    case op_kind::compress:
       return true;
     default:
       return false;
@@ -223,6 +265,9 @@ bool sim_files::apply(const op& o) {
         remove_file(path);
       break;
     }
+    case op_kind::compress:
+      compress(o.key, o.stream);
+      break;
     default:
       break;
   }

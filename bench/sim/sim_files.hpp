@@ -55,6 +55,8 @@ private:
   void rename_file(const std::string& from, const std::string& to);
   std::string rotated_name(const std::string& path, bool dateext);
   void rotate(uint32_t key, uint32_t stream, bool copy, bool dateext);
+  void compress(uint32_t key, uint32_t stream);
+  std::map<std::string, std::string> last_rotated_; // path -> its newest rotated copy
 
   const program& p_;
   std::string dir_;

@@ -61,6 +61,7 @@ program generate(uint64_t seed, const program_shape& shape) {
                                  {op_kind::rotate_copy, p.fingerprint_bytes == 0 || !shape.copytruncate ? 0 : 4},
                                  {op_kind::truncate, shape.destructive ? 1 : 0},
                                  {op_kind::remove, shape.destructive ? 1 : 0},
+                                 {op_kind::compress, shape.compress ? 2 : 0},
                                  {op_kind::step, 30},
                                  {op_kind::commit, 6},
                                  {op_kind::crash_tailer, shape.collector_events ? 3 : 0},
@@ -103,6 +104,7 @@ std::string to_string(op_kind k) {
     case op_kind::rotate_copy: return "rotate_copy";
     case op_kind::truncate: return "truncate";
     case op_kind::remove: return "remove";
+    case op_kind::compress: return "compress";
     case op_kind::step: return "step";
     case op_kind::commit: return "commit";
     case op_kind::crash_tailer: return "crash_tailer";

@@ -64,3 +64,13 @@ TEST_CASE("simulation: a glob of up to 200 files through every file operation an
   shape.ops = 400;
   run_programs(shape, 8, "many files");
 }
+
+// Known defect (issue 11, open): with rotated copies compressed (gzip) among
+// restarts and copytruncate, some programs still lose or repeat lines of a
+// file continued from its .gz. Hidden from CTest until fixed.
+TEST_CASE("simulation: compressed rotated copies among every other operation lose and repeat nothing",
+          "[.][known-defect]") {
+  program_shape shape;
+  shape.compress = true;
+  run_programs(shape, 20, "compress");
+}
