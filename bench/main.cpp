@@ -13,23 +13,11 @@
 
 #include "bench/driver/report.hpp"
 #include "bench/driver/scenarios.hpp"
+#include "bench/driver/child.hpp"
 #include "bench/soak.hpp"
 
 namespace fs = std::filesystem;
 using namespace logcatch::bench;
-
-namespace {
-
-std::string own_folder() {
-  char buf[4096];
-  auto n = ::readlink("/proc/self/exe", buf, sizeof buf - 1);
-  if (n <= 0)
-    return ".";
-  buf[n] = '\0';
-  return fs::path(buf).parent_path().string();
-}
-
-} // namespace
 
 int main(int argc, char** argv) {
   // `logcatch-bench soak ...`: the simulation without bound, its own flags.

@@ -1,5 +1,7 @@
 #include "bench/soak.hpp"
 
+#include "bench/driver/child.hpp"
+
 #include <CLI/CLI.hpp>
 #include <chrono>
 #include <cstdio>
@@ -63,14 +65,6 @@ std::vector<named_shape> binary_shapes() {
   return shapes;
 }
 
-std::string own_folder() {
-  char buf[4096];
-  auto n = ::readlink("/proc/self/exe", buf, sizeof buf - 1);
-  if (n <= 0)
-    return ".";
-  buf[n] = '\0';
-  return fs::path(buf).parent_path().string();
-}
 
 } // namespace
 

@@ -551,18 +551,25 @@ follow_status file_set::step_all(line_batch& out, std::size_t budget) {
   for (std::size_t i = 0; i < n; ++i, ++it) {
     if (it == followers_.end())
       it = followers_.begin();
-    line_batch attempt;
-    attempt.key = out.key;
-    attempt.incarnation = out.incarnation;
-    auto status = step_one(it->first, *it->second, attempt, budget);
-    any_file = any_file || status != follow_status::no_file;
-    if (status == follow_status::progress || attempt.restart || !attempt.empty()) {
+    if (try_step(it->first, *it->second, out, budget, any_file)) {
       next_ = (next_ + i + 1) % n; // the others get their turn next
-      out = std::move(attempt);
       return follow_status::progress;
     }
   }
   return any_file ? follow_status::at_end : follow_status::no_file;
+}
+
+bool file_set::try_step(const std::string& path, file_follower& f, line_batch& out,
+                        std::size_t budget, bool& any_file) {
+  line_batch attempt;
+  attempt.key = out.key;
+  attempt.incarnation = out.incarnation;
+  auto status = step_one(path, f, attempt, budget);
+  any_file = any_file || status != follow_status::no_file;
+  if (status != follow_status::progress && !attempt.restart && attempt.empty())
+    return false;
+  out = std::move(attempt);
+  return true;
 }
 
 follow_status file_set::step_in_order(line_batch& out, std::size_t budget) {
@@ -571,18 +578,7 @@ follow_status file_set::step_in_order(line_batch& out, std::size_t budget) {
   bool any_file = false;
   auto try_one = [&](const std::string& path) {
     auto it = followers_.find(path);
-    if (it == followers_.end())
-      return false;
-    line_batch attempt;
-    attempt.key = out.key;
-    attempt.incarnation = out.incarnation;
-    auto status = step_one(it->first, *it->second, attempt, budget);
-    any_file = any_file || status != follow_status::no_file;
-    if (status == follow_status::progress || attempt.restart || !attempt.empty()) {
-      out = std::move(attempt);
-      return true;
-    }
-    return false;
+    return it != followers_.end() && try_step(it->first, *it->second, out, budget, any_file);
   };
   for (auto& path : sibling_order_)
     if (try_one(path))

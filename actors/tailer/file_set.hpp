@@ -116,6 +116,10 @@ private:
   bool excluded(const std::string& path) const;
   follow_status step_all(line_batch& out, std::size_t budget);
   follow_status step_in_order(line_batch& out, std::size_t budget);
+  /// Steps one follower into a fresh batch: true, with `out` set, if it did
+  /// something (read, switched files, or has a marker to send).
+  bool try_step(const std::string& path, file_follower& f, line_batch& out, std::size_t budget,
+                bool& any_file);
   /// Steps one follower and keeps what the step changed (notices, a finished
   /// file, counts, its open file), so that what a tailer asks after every
   /// step and wait needs no walk over a thousand followers.

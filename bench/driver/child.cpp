@@ -120,4 +120,15 @@ long child::peak_rss_kib() const {
   return status_kib(pid_, "VmHWM:");
 }
 
+std::string own_folder() {
+  char buf[4096];
+  auto n = ::readlink("/proc/self/exe", buf, sizeof buf - 1);
+  if (n <= 0)
+    return ".";
+  buf[n] = '\0';
+  std::string path(buf, static_cast<std::size_t>(n));
+  auto slash = path.rfind('/');
+  return slash == std::string::npos ? std::string(".") : path.substr(0, slash);
+}
+
 } // namespace logcatch::bench

@@ -50,4 +50,8 @@ private:
   child_usage usage_;
 };
 
+/// The folder of the running executable (where build/logcatch sits next
+/// to build/logcatch-bench).
+std::string own_folder();
+
 } // namespace logcatch::bench
