@@ -96,6 +96,13 @@ inline unsigned test_seed() {
   return std::random_device{}();
 }
 
+/// The same for a 64-bit seed (the simulation's programs print 64-bit ones).
+inline uint64_t test_seed64() {
+  if (const char* fixed = std::getenv("LOGCATCH_TEST_SEED"))
+    return std::strtoull(fixed, nullptr, 10);
+  return (uint64_t{std::random_device{}()} << 32) | std::random_device{}();
+}
+
 /// Resident set size of this process in KiB (from /proc/self/status).
 inline long rss_kib() {
   std::ifstream in("/proc/self/status");

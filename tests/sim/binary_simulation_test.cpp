@@ -29,7 +29,7 @@ program_shape small_shape(bool collector_events) {
 void run_programs(const program_shape& shape, double seconds, const char* what) {
   test::temp_dir dir;
   const char* fixed = std::getenv("LOGCATCH_TEST_SEED");
-  uint64_t seed = test::test_seed();
+  uint64_t seed = test::test_seed64();
   const uint64_t first_seed = seed;
   auto deadline = std::chrono::steady_clock::now() + std::chrono::duration<double>(seconds);
   uint64_t programs = 0, ops = 0, lines = 0, must = 0, delivered = 0, out_of_order = 0;

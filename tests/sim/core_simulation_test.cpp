@@ -17,7 +17,7 @@ namespace {
 void run_programs(const program_shape& shape, double seconds, const char* what) {
   test::temp_dir dir;
   const char* fixed = std::getenv("LOGCATCH_TEST_SEED");
-  uint64_t seed = test::test_seed();
+  uint64_t seed = test::test_seed64();
   auto deadline = std::chrono::steady_clock::now() + std::chrono::duration<double>(seconds);
   uint64_t programs = 0, ops = 0, lines = 0, forgotten = 0;
   do {
