@@ -191,9 +191,8 @@ public:
       } else if (e.key == "metrics") {
         read_metrics(e);
       } else if (e.key == "max_open_files") {
+        // 0: the descriptor limit less a reserve (the default).
         config_.max_open_files = unsigned_of(e, std::numeric_limits<uint32_t>::max());
-        if (config_.max_open_files < 1)
-          out_of_range(e, "at least 1");
       } else {
         read_self_log(e);
       }

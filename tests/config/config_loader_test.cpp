@@ -700,3 +700,20 @@ TEST_CASE("Bad exclude, ignore_older, fingerprint_bytes and a sink inside a glob
      "matches the glob of key 'a'"},
   });
 }
+
+TEST_CASE("olddir, max_tracked_files and max_open_files are read, with their defaults and bounds") {
+  auto c = load("logs:\n  a: {path: a.log, olddir: old, max_tracked_files: 500}\n"
+                "  b: {path: b.log, olddir: [old, /var/log/archive]}\n  c: c.log\n"
+                "max_open_files: 4000\n");
+  REQUIRE(c.logs.size() == 3);
+  CHECK(c.logs[0].olddir == std::vector<std::string>{"old"});
+  CHECK(c.logs[0].max_tracked_files == 500);
+  CHECK(c.logs[1].olddir == std::vector<std::string>{"old", "/var/log/archive"});
+  CHECK(c.logs[2].olddir.empty());
+  CHECK(c.logs[2].max_tracked_files == 100000);
+  CHECK(c.max_open_files == 4000);
+  CHECK(load("logs: {a: a.log}\nmax_open_files: 0\n").max_open_files == 0); // 0 = automatic
+  CHECK_THROWS_WITH(load("logs:\n  a: {path: a.log, max_tracked_files: 0}\n"),
+                    Catch::Contains("t.yaml:2:") && Catch::Contains("max_tracked_files") &&
+                      Catch::Contains("at least 1"));
+}
