@@ -330,6 +330,19 @@ file_set::sweep_result file_set::sweep(std::chrono::steady_clock::time_point now
       ++kept;
       continue;
     }
+    // The inode is gone, but its content may live on in a copy (copytruncate,
+    // then the original deleted) that is still to be read from there.
+    if (k.file.prefix_len > 0 && !k.path.empty()) {
+      std::filesystem::path p(k.path);
+      auto folder = p.parent_path().string();
+      copy_search where{folder.empty() ? "." : folder, p.filename().string(),
+                        opts_.follower.never_read};
+      if (find_by_content(where, k.file.prefix_len, k.file.prefix_hash, k.offset, k.file)) {
+        it->second = now;
+        ++kept;
+        continue;
+      }
+    }
     missing_since_.erase(it);
     known_.erase(k.file);
     finished_.push_back(k.file);
