@@ -10,6 +10,8 @@
 #include <thread>
 #include <unistd.h>
 
+#include "actors/tailer/inotify_events.hpp"
+
 namespace logcatch {
 
 namespace {
@@ -114,41 +116,33 @@ bool config_file_watch::wait(millis timeout) {
 
 bool config_file_watch::drain_events() {
   bool relevant = false;
-  alignas(inotify_event) char buf[16 * 1024];
-  for (;;) {
-    auto n = ::read(fd_, buf, sizeof(buf));
-    if (n <= 0)
-      break;
-    for (char* p = buf; p < buf + n;) {
-      auto* ev = reinterpret_cast<inotify_event*>(p);
-      p += sizeof(inotify_event) + ev->len;
-      if (ev->mask & IN_Q_OVERFLOW) {
-        relevant = true; // what was lost may have been ours
-        continue;
-      }
-      if (ev->wd == file_wd_) {
-        relevant = true;
-        if (ev->mask & IN_IGNORED)
-          file_wd_ = -1; // the file is gone; the next refresh watches its successor
-        continue;
-      }
-      auto folder = folder_by_wd_.find(ev->wd);
-      if (folder == folder_by_wd_.end())
-        continue; // a watch removed since (its IN_IGNORED)
-      if (ev->mask & (IN_IGNORED | IN_DELETE_SELF | IN_MOVE_SELF)) {
-        // The folder was deleted or renamed: the path may now lead elsewhere;
-        // watch it again once it is (back) there.
-        if (!(ev->mask & IN_IGNORED))
-          ::inotify_rm_watch(fd_, ev->wd);
-        wd_by_folder_.erase(folder->second);
-        folder_by_wd_.erase(folder);
-        relevant = true;
-        continue;
-      }
-      if (ev->len > 0 && relevant_.count(watched_name{folder->second, ev->name}) > 0)
-        relevant = true;
+  for_each_inotify_event(fd_, [&](const inotify_event* ev) {
+    if (ev->mask & IN_Q_OVERFLOW) {
+      relevant = true; // what was lost may have been ours
+      return;
     }
-  }
+    if (ev->wd == file_wd_) {
+      relevant = true;
+      if (ev->mask & IN_IGNORED)
+        file_wd_ = -1; // the file is gone; the next refresh watches its successor
+      return;
+    }
+    auto folder = folder_by_wd_.find(ev->wd);
+    if (folder == folder_by_wd_.end())
+      return; // a watch removed since (its IN_IGNORED)
+    if (ev->mask & (IN_IGNORED | IN_DELETE_SELF | IN_MOVE_SELF)) {
+      // The folder was deleted or renamed: the path may now lead elsewhere;
+      // watch it again once it is (back) there.
+      if (!(ev->mask & IN_IGNORED))
+        ::inotify_rm_watch(fd_, ev->wd);
+      wd_by_folder_.erase(folder->second);
+      folder_by_wd_.erase(folder);
+      relevant = true;
+      return;
+    }
+    if (ev->len > 0 && relevant_.count(watched_name{folder->second, ev->name}) > 0)
+      relevant = true;
+  });
   return relevant;
 }
 

@@ -13,6 +13,8 @@
 #include <thread>
 #include <unistd.h>
 
+#include "actors/tailer/inotify_events.hpp"
+
 namespace logcatch {
 
 change_waiter::change_waiter(const std::string& file_path) {
@@ -141,53 +143,45 @@ bool change_waiter::concerns(const std::string& name) const {
 
 bool change_waiter::drain_events() {
   bool relevant = false;
-  alignas(inotify_event) char buf[16 * 1024];
-  for (;;) {
-    auto n = ::read(fd_, buf, sizeof(buf));
-    if (n <= 0)
-      break;
-    for (char* p = buf; p < buf + n;) {
-      auto* ev = reinterpret_cast<inotify_event*>(p);
-      p += sizeof(inotify_event) + ev->len;
-      if (ev->mask & IN_Q_OVERFLOW) {
-        // The kernel's queue overflowed: events of any file or name may be
-        // lost, so the caller looks for new files and at every file now
-        // rather than at its next safety round.
-        events_lost_ = true;
-        relevant = true;
-        names_changed_ = true;
-        continue;
-      }
-      if (ev->wd != wd_) {
-        // A file being read: written, renamed, deleted.
-        relevant = true;
-        for (auto it = files_.begin(); it != files_.end(); ++it)
-          if (it->second.wd == ev->wd) {
-            if (touched_.empty() || touched_.back() != it->first)
-              touched_.push_back(it->first);
-            if (ev->mask & IN_IGNORED)
-              files_.erase(it);
-            break;
-          }
-        continue;
-      }
-      if (ev->mask & (IN_IGNORED | IN_DELETE_SELF | IN_MOVE_SELF)) {
-        // The folder went away or was renamed: watch the path's folder again
-        // once it is (back) there.
-        if (ev->mask & IN_MOVE_SELF)
-          ::inotify_rm_watch(fd_, wd_);
-        wd_ = -1;
-        relevant = true;
-        names_changed_ = true;
-        continue;
-      }
-      if (concerns(ev->len > 0 ? std::string(ev->name) : std::string())) {
-        relevant = true;
-        if (ev->mask & (IN_CREATE | IN_MOVED_TO | IN_MOVED_FROM | IN_DELETE))
-          names_changed_ = true;
-      }
+  for_each_inotify_event(fd_, [&](const inotify_event* ev) {
+    if (ev->mask & IN_Q_OVERFLOW) {
+      // The kernel's queue overflowed: events of any file or name may be
+      // lost, so the caller looks for new files and at every file now
+      // rather than at its next safety round.
+      events_lost_ = true;
+      relevant = true;
+      names_changed_ = true;
+      return;
     }
-  }
+    if (ev->wd != wd_) {
+      // A file being read: written, renamed, deleted.
+      relevant = true;
+      for (auto it = files_.begin(); it != files_.end(); ++it)
+        if (it->second.wd == ev->wd) {
+          if (touched_.empty() || touched_.back() != it->first)
+            touched_.push_back(it->first);
+          if (ev->mask & IN_IGNORED)
+            files_.erase(it);
+          break;
+        }
+      return;
+    }
+    if (ev->mask & (IN_IGNORED | IN_DELETE_SELF | IN_MOVE_SELF)) {
+      // The folder went away or was renamed: watch the path's folder again
+      // once it is (back) there.
+      if (ev->mask & IN_MOVE_SELF)
+        ::inotify_rm_watch(fd_, wd_);
+      wd_ = -1;
+      relevant = true;
+      names_changed_ = true;
+      return;
+    }
+    if (concerns(ev->len > 0 ? std::string(ev->name) : std::string())) {
+      relevant = true;
+      if (ev->mask & (IN_CREATE | IN_MOVED_TO | IN_MOVED_FROM | IN_DELETE))
+        names_changed_ = true;
+    }
+  });
   return relevant;
 }
 
