@@ -41,6 +41,12 @@ std::vector<named_shape> soak_shapes() {
   long_run.max_streams = 20;
   long_run.ops = 1500;
   shapes.push_back({"long", long_run});
+  sim::program_shape compressed;
+  compressed.compress = true;
+  shapes.push_back({"compress", compressed});
+  sim::program_shape long_compressed = long_run;
+  long_compressed.compress = true;
+  shapes.push_back({"long-compress", long_compressed});
   return shapes;
 }
 

@@ -145,8 +145,13 @@ void delivery_positions::commit(const line_batch& batch, int64_t now_ms) {
   // A new reading of an inode whose position was of other content keeps that
   // position: the content went on in a copy whose batches may still come
   // (again, after a resend) and must find where they were delivered up to.
+  // So does one of another reading that had hashed nothing yet (it held a
+  // partial line when a copytruncate copied it): that reading goes on in the
+  // copy from offset 0, and a stale position of the copy's reused inode must
+  // not be taken for it.
   bool other_content = found != nullptr && batch.restart && batch.reading != found->reading &&
-                       only_same_inode(found->file, batch.file);
+                       (only_same_inode(found->file, batch.file) ||
+                        (found->file.prefix_len == 0 && found->reading != 0));
   if (found == nullptr || other_content) {
     insert(k, delivered_position{true, batch.file, batch.end_offset, batch.path, now_ms,
                                  batch.reading});

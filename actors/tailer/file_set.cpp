@@ -10,6 +10,7 @@
 #include <glob.h>
 #include <set>
 #include <sys/stat.h>
+#include <unistd.h>
 
 namespace logcatch {
 
@@ -444,7 +445,7 @@ follow_status file_set::step_compressed(line_batch& out, std::size_t budget) {
   job.splitter->flush(out); // a compressed file does not grow: its last line is a line
   out.end_offset = job.copy->offset();
   out.file = job.copy->identity_at(out.end_offset, fp);
-  known_.put(resume_position{out.file, out.end_offset, job.copy->path(), job.reading});
+  known_.put_compressed(resume_position{out.file, out.end_offset, job.copy->path(), job.reading});
   compressed_jobs_.pop_front();
   return follow_status::progress;
 }
@@ -458,30 +459,56 @@ follow_status file_set::step(line_batch& out, std::size_t budget) {
     slots->clear_starved();
   if (followers_.empty())
     return follow_status::no_file;
-  if (!glob_ || !hinting_ || look_all_) {
-    auto status = step_all(out, budget);
-    if (status != follow_status::progress) {
-      look_all_ = false;
-      hinted_.clear();
-    }
-    return status;
+  if (!glob_)
+    return step_in_order(out, budget);
+  if (!hinting_) // no change waiter names files (yet): round robin over all
+    return step_all(out, budget);
+  // With hints, a look at all is one pass: every follower is stepped until
+  // it is at its end, once. Walking them round robin until a walk found
+  // nothing new never ended while a trickle kept some file of ten thousand
+  // busy, and every visit of an idle file costs its content check (a pread).
+  if (look_all_) {
+    look_all_ = false;
+    for (auto& [path, f] : followers_)
+      hinted_.insert(hinted_.end(), path);
+  }
+  auto step_path = [&](const std::string& path) {
+    auto it = followers_.find(path);
+    if (it == followers_.end())
+      return false;
+    line_batch attempt;
+    attempt.key = out.key;
+    attempt.incarnation = out.incarnation;
+    auto status = step_one(it->first, *it->second, attempt, budget);
+    if (status != follow_status::progress && !attempt.restart && attempt.empty())
+      return false;
+    out = std::move(attempt);
+    return true;
+  };
+  while (!hinted_.empty()) {
+    auto path = *hinted_.begin();
+    if (step_path(path))
+      return follow_status::progress; // stays hinted: there may be more
+    hinted_.erase(path);
   }
   // Followers without a file (waiting to claim a copy, for a file to come
-  // back, for permission) have no watch to wake them: they always get a look.
-  hinted_.insert(without_file_.begin(), without_file_.end());
-  while (!hinted_.empty()) {
-    auto it = followers_.find(*hinted_.begin());
-    if (it != followers_.end()) {
-      line_batch attempt;
-      attempt.key = out.key;
-      attempt.incarnation = out.incarnation;
-      auto status = step_one(it->first, *it->second, attempt, budget);
-      if (status == follow_status::progress || attempt.restart || !attempt.empty()) {
-        out = std::move(attempt);
-        return follow_status::progress; // stays hinted: there may be more
-      }
+  // back, for permission) have no watch to wake them: each gets a look per
+  // step that found the hinted ones done, round robin from where the last
+  // look stopped. Merging them all into the hints at every step cost ten
+  // thousand set lookups per step while a new glob opened its files.
+  auto n = without_file_.size();
+  auto it = without_file_.lower_bound(next_without_file_);
+  for (std::size_t i = 0; i < n && !without_file_.empty(); ++i) {
+    if (it == without_file_.end())
+      it = without_file_.begin();
+    auto path = *it;
+    bool progress = step_path(path);
+    it = without_file_.upper_bound(path); // the step may have taken it out
+    if (progress) {
+      next_without_file_ = it == without_file_.end() ? std::string() : *it;
+      hinted_.insert(path); // read on from it at the next step
+      return follow_status::progress;
     }
-    hinted_.erase(hinted_.begin());
   }
   return without_file_.size() < followers_.size() ? follow_status::at_end
                                                   : follow_status::no_file;
@@ -553,22 +580,22 @@ bool file_set::make_room(const std::string& wanting) {
 }
 
 follow_status file_set::step_all(line_batch& out, std::size_t budget) {
-  if (!glob_)
-    return step_in_order(out, budget);
   bool any_file = false;
   auto n = followers_.size();
-  // Round robin from next_, walking the map once (not advancing from its
-  // start for every follower: quadratic with a thousand files).
-  auto it = followers_.begin();
-  std::advance(it, static_cast<long>(next_ % n));
+  // Round robin from the path after the last one that read, found in
+  // log(n): advancing an index from the map's start cost a walk of half
+  // the map per step.
+  auto it = followers_.lower_bound(next_path_);
   for (std::size_t i = 0; i < n; ++i, ++it) {
     if (it == followers_.end())
       it = followers_.begin();
     if (try_step(it->first, *it->second, out, budget, any_file)) {
-      next_ = (next_ + i + 1) % n; // the others get their turn next
+      auto after = std::next(it); // the others get their turn next
+      next_path_ = after == followers_.end() ? std::string() : after->first;
       return follow_status::progress;
     }
   }
+  hinted_.clear(); // everything had its look
   return any_file ? follow_status::at_end : follow_status::no_file;
 }
 
@@ -652,22 +679,42 @@ void file_set::on_rotation(std::function<void()> hook) {
     f->on_rotation = rotation_hook_;
 }
 
+namespace {
+
+/// Up to `len` first bytes of an open file (fewer if it is shorter).
+std::string head_of(int fd, std::size_t len) {
+  std::string buf(len, '\0');
+  std::size_t done = 0;
+  while (done < len) {
+    auto n = ::pread(fd, buf.data() + done, len - done, static_cast<off_t>(done));
+    if (n < 0 && errno == EINTR)
+      continue;
+    if (n <= 0)
+      break;
+    done += static_cast<std::size_t>(n);
+  }
+  buf.resize(done);
+  return buf;
+}
+
+} // namespace
+
 bool file_set::claim(int fd, const file_identity& id, const file_follower* owner) {
+  if (auto same = claims_.find(inode_key(id)); same != claims_.end() && same->second.owner != owner)
+    return false;
   auto size = stat_fd(fd).size;
-  // The candidate's prefix hashes, by length, each read once (a thousand
-  // open files mostly share one length: the fingerprint's).
-  std::map<uint32_t, std::optional<uint64_t>> hash_of;
-  auto candidate_hash = [&](uint32_t len) {
-    auto it = hash_of.find(len);
-    if (it == hash_of.end())
-      it = hash_of.emplace(len, prefix_hash_of(fd, len)).first;
-    return it->second;
+  // The candidate's first bytes, read once and extended on demand: compared
+  // with ten thousand open files, a pread per comparison was most of the
+  // time a glob took to open its files.
+  std::string candidate;
+  auto candidate_prefix = [&](uint32_t len) -> const std::string& {
+    if (candidate.size() < len && candidate.size() < size)
+      candidate = head_of(fd, std::max<std::size_t>(len, opts_.follower.fingerprint_bytes));
+    return candidate;
   };
   for (auto& [key, entry] : claims_) {
     if (entry.owner == owner)
       continue;
-    if (key == inode_key(id))
-      return false;
     // A copy of what another follower is reading (copytruncate: same first
     // bytes) waits: that follower reads on from the copy when it sees the
     // truncation, or gives it back. A full fingerprint decides even while
@@ -675,18 +722,33 @@ bool file_set::claim(int fd, const file_identity& id, const file_follower* owner
     // least as long as what was read (a new file may share a few bytes).
     // Over every byte read, a held partial line included.
     auto reading = entry.owner->content_check();
+    if (reading.prefix_len == 0)
+      continue;
     bool full = reading.prefix_len >= opts_.follower.fingerprint_bytes;
-    if (reading.prefix_len > 0 && (full || size >= reading.prefix_len) &&
-        candidate_hash(reading.prefix_len) == reading.prefix_hash)
-      return false;
+    if (full || size >= reading.prefix_len) {
+      auto& head = candidate_prefix(reading.prefix_len);
+      if (head.size() >= reading.prefix_len &&
+          hash_bytes(head.data(), reading.prefix_len) == reading.prefix_hash)
+        return false;
+    }
     // A copy still being written holds so far exactly the first bytes of the
     // file it copies (an empty file included): wait until it shows its own.
-    auto len = static_cast<uint32_t>(std::min<uint64_t>(size, reading.prefix_len));
-    if (reading.prefix_len > 0 && size < reading.prefix_len &&
-        candidate_hash(len) == prefix_hash_of(entry.owner->open_fd(), len))
-      return false;
+    // The other file's first bytes are read again only when its follower
+    // read on or started over since they were kept.
+    if (size < reading.prefix_len) {
+      if (entry.head_for_len != reading.prefix_len || entry.head_for_hash != reading.prefix_hash) {
+        entry.head = head_of(entry.owner->open_fd(), reading.prefix_len);
+        entry.head_for_len = reading.prefix_len;
+        entry.head_for_hash = reading.prefix_hash;
+      }
+      auto len = static_cast<std::size_t>(size);
+      auto& head = candidate_prefix(static_cast<uint32_t>(len));
+      if (head.size() >= len && entry.head.size() >= len &&
+          std::memcmp(head.data(), entry.head.data(), len) == 0)
+        return false;
+    }
   }
-  claims_[inode_key(id)] = claim_entry{owner};
+  claims_[inode_key(id)] = claim_entry{owner, {}, 0, 0};
   return true;
 }
 

@@ -68,10 +68,11 @@ public:
   /// event cost a core.
   follow_status step(line_batch& out, std::size_t budget);
   /// Files (paths as opened) that had events: their followers get a look.
-  /// From the first call on, steps look only at hinted followers between
-  /// look_at_all() calls.
+  /// Steps look only at hinted followers (and those without a file)
+  /// between look_at_all() passes.
   void hint(const std::vector<std::string>& open_paths);
-  /// The next steps visit every follower (no events to go by, or a safety round).
+  /// The next steps visit every follower once, each until it is at its end
+  /// (no events to go by, or a safety round).
   void look_at_all() { look_all_ = true; }
 
   bool globbing() const { return glob_; }
@@ -112,10 +113,17 @@ public:
 private:
   struct claim_entry {
     const file_follower* owner;
+    /// The owner's file's first bytes, as they were when its content check
+    /// was (head_for_len, head_for_hash): what a copy being written would
+    /// start with.
+    std::string head;
+    uint32_t head_for_len = 0;
+    uint64_t head_for_hash = 0;
   };
   bool excluded(const std::string& path) const;
-  follow_status step_all(line_batch& out, std::size_t budget);
   follow_status step_in_order(line_batch& out, std::size_t budget);
+  /// Round robin over every follower, until one does something.
+  follow_status step_all(line_batch& out, std::size_t budget);
   /// Steps one follower into a fresh batch: true, with `out` set, if it did
   /// something (read, switched files, or has a marker to send).
   bool try_step(const std::string& path, file_follower& f, line_batch& out, std::size_t budget,
@@ -160,13 +168,14 @@ private:
   known_files known_;
   std::map<std::string, std::unique_ptr<file_follower>> followers_; // by path
   std::map<std::pair<uint64_t, uint64_t>, claim_entry> claims_;     // by (device, inode)
-  std::size_t next_ = 0;
   bool look_all_ = true;
   bool hinting_ = false; // set by the first hint(): until then every step looks at all
+  std::string next_path_; // step_all's round robin: where the next walk starts
   std::vector<open_file> open_cache_; // what open_files() returned last
   bool open_changed_ = true;          // a file was opened or closed since
   std::set<std::string> hinted_; // follower paths to step before the next full round
   std::set<std::string> without_file_; // follower paths with no file open (idle-closed aside)
+  std::string next_without_file_;      // where the next look at them starts
   // When each follower last handed out something, and whether its last step
   // found its file read to the end: the longest idle one gives its slot up.
   std::map<std::string, std::chrono::steady_clock::time_point> last_active_;

@@ -85,6 +85,26 @@ void known_files::put(const resume_position& pos, int fd) {
   insert(pos, ++newest_);
 }
 
+void known_files::put_compressed(const resume_position& pos) {
+  if (pos.file.prefix_len > 0) {
+    std::vector<uint64_t> same;
+    for (auto [a, b] = by_content_.equal_range({pos.file.prefix_len, pos.file.prefix_hash}); a != b; ++a)
+      same.push_back(a->second);
+    for (auto n : same) {
+      auto& f = entries_.at(n).pos.file;
+      for (auto [a, b] = by_inode_.equal_range({f.device, f.inode}); a != b; ++a)
+        if (a->second == n) {
+          by_inode_.erase(a);
+          break;
+        }
+      entries_.erase(n);
+    }
+    auto range = by_content_.equal_range({pos.file.prefix_len, pos.file.prefix_hash});
+    by_content_.erase(range.first, range.second);
+  }
+  insert(pos, ++newest_);
+}
+
 void known_files::put_oldest(const resume_position& pos) {
   insert(pos, --oldest_);
 }

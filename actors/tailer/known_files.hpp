@@ -25,6 +25,11 @@ public:
   /// A position of content the inode no longer holds (it was truncated; the
   /// content lives on in a copy) stays, for the copy to be found by.
   void put(const resume_position& pos, int fd = -1);
+  /// Adds the position of a compressed copy as the most recent. Only an
+  /// entry of the same content goes: the .gz file's inode is new to the
+  /// content, and may be a reused one whose old entry is another file's
+  /// position (its content lives on in a copy).
+  void put_compressed(const resume_position& pos);
   /// Adds `pos` as older than every entry so far (loading a most-recent-first list).
   void put_oldest(const resume_position& pos);
   std::size_t size() const { return entries_.size(); }

@@ -217,6 +217,35 @@ TEST_CASE("a truncated inode read again keeps the position of its old content, w
   CHECK(p.get("k").front().reading == 2);
 }
 
+TEST_CASE("a reading that hashed nothing yet keeps its position when another reading restarts its inode") {
+  // Found by the simulation (seed 17906982347418662444): inode 7 is deleted
+  // after being read to 897; its inode number comes back for a copytruncate
+  // copy. Reading 2 opened inode 9 holding only a partial line (position at
+  // 0, nothing hashed); the copy took that partial line (inode 7 again), and
+  // inode 9, renamed, was read by reading 3 from 0. Reading 2 then goes on in
+  // the copy from 0: its line must not be taken for one of the old inode 7.
+  delivery_positions p;
+  auto old_file = batch(7, 0, "old\n", true);
+  old_file.file = file_identity{1, 7, 897, 0x897};
+  old_file.end_offset = 897;
+  old_file.reading = 1;
+  p.commit(old_file, 1);
+  auto opened = batch(9, 0, "", true); // a partial line held: nothing sent yet
+  opened.reading = 2;
+  p.commit(opened, 2);
+  auto renamed = batch(9, 0, "line 51\n", true);
+  renamed.file = file_identity{1, 9, 8, 0x51};
+  renamed.reading = 3;
+  CHECK_FALSE(p.check(renamed).drop);
+  p.commit(renamed, 3);
+  auto in_copy = batch(7, 0, "line 50\n"); // reading 2 goes on in the copy
+  in_copy.file = file_identity{1, 7, 8, 0x50};
+  in_copy.reading = 2;
+  auto c = p.check(in_copy);
+  CHECK(c.first_line == 0);
+  CHECK_FALSE(c.drop);
+}
+
 TEST_CASE("forgetting a gone file keeps the position of its copy, which has the same first bytes") {
   // copytruncate, then the original deleted: the reading goes on in the
   // copy (another inode, the same content hash), whose position must stay.
