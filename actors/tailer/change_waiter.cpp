@@ -63,6 +63,7 @@ bool change_waiter::update_file_watches(const std::vector<open_file>& open_files
     if (want == wanted.end() || want->second->device != it->second.device ||
         want->second->inode != it->second.inode) {
       ::inotify_rm_watch(fd_, it->second.wd);
+      forget_watch(it->second.wd, it->first);
       it = files_.erase(it);
     } else {
       ++it;
@@ -82,6 +83,7 @@ bool change_waiter::update_file_watches(const std::vector<open_file>& open_files
     if (wd < 0)
       continue;
     files_[path] = file_watch{wd, f->device, f->inode};
+    paths_by_wd_.emplace(wd, path);
     added = true;
   }
   return added;
@@ -141,6 +143,14 @@ bool change_waiter::concerns(const std::string& name) const {
   return false;
 }
 
+void change_waiter::forget_watch(int wd, const std::string& path) {
+  for (auto [a, b] = paths_by_wd_.equal_range(wd); a != b; ++a)
+    if (a->second == path) {
+      paths_by_wd_.erase(a);
+      return;
+    }
+}
+
 bool change_waiter::drain_events() {
   bool relevant = false;
   for_each_inotify_event(fd_, [&](const inotify_event* ev) {
@@ -156,14 +166,17 @@ bool change_waiter::drain_events() {
     if (ev->wd != wd_) {
       // A file being read: written, renamed, deleted.
       relevant = true;
-      for (auto it = files_.begin(); it != files_.end(); ++it)
-        if (it->second.wd == ev->wd) {
-          if (touched_.empty() || touched_.back() != it->first)
-            touched_.push_back(it->first);
-          if (ev->mask & IN_IGNORED)
-            files_.erase(it);
-          break;
+      std::vector<std::string> paths;
+      for (auto [a, b] = paths_by_wd_.equal_range(ev->wd); a != b; ++a)
+        paths.push_back(a->second);
+      for (auto& path : paths) {
+        if (touched_.empty() || touched_.back() != path)
+          touched_.push_back(path);
+        if (ev->mask & IN_IGNORED) {
+          files_.erase(path);
+          forget_watch(ev->wd, path);
         }
+      }
       return;
     }
     if (ev->mask & (IN_IGNORED | IN_DELETE_SELF | IN_MOVE_SELF)) {

@@ -2,6 +2,7 @@
 
 #include <cstdint>
 #include <map>
+#include <unordered_map>
 #include <string>
 #include <vector>
 
@@ -72,6 +73,10 @@ private:
   int fd_ = -1;
   int wd_ = -1;
   std::map<std::string, file_watch> files_; ///< open file path -> its watch
+  /// watch -> paths (one inode watched under two names shares its watch):
+  /// an event finds its file without a walk over ten thousand watches.
+  std::unordered_multimap<int, std::string> paths_by_wd_;
+  void forget_watch(int wd, const std::string& path);
   std::vector<std::string> touched_;
   bool events_lost_ = false; ///< the inotify queue overflowed since take_touched()
   uint64_t files_sig_ = 0; ///< of the open files last watched

@@ -367,10 +367,10 @@ void file_set::hint(const std::vector<std::string>& open_paths) {
   hinting_ = true;
   if (open_paths.empty())
     return;
-  std::set<std::string> touched(open_paths.begin(), open_paths.end());
-  for (auto& [path, f] : followers_)
-    if (f->has_file() && touched.count(f->open_path()) > 0)
-      hinted_.insert(path);
+  open_files(); // the index from open paths to followers is current
+  for (auto& open_path : open_paths) // one open path may be two followers' (old and new file)
+    for (auto [a, b] = follower_by_open_path_.equal_range(open_path); a != b; ++a)
+      hinted_.insert(a->second);
 }
 
 void file_set::look_at_compressed(const std::string& path) {
@@ -634,10 +634,13 @@ const std::vector<open_file>& file_set::open_files() {
   if (open_changed_) {
     open_changed_ = false;
     open_cache_.clear();
+    follower_by_open_path_.clear();
     for (auto& [path, f] : followers_)
-      if (f->has_file())
+      if (f->has_file()) {
         open_cache_.push_back(
           open_file{f->open_path(), f->open_identity().device, f->open_identity().inode});
+        follower_by_open_path_.emplace(f->open_path(), path);
+      }
   }
   return open_cache_;
 }

@@ -7,6 +7,7 @@
 #include <optional>
 #include <deque>
 #include <set>
+#include <unordered_map>
 #include <tuple>
 #include <string>
 #include <utility>
@@ -172,6 +173,7 @@ private:
   bool hinting_ = false; // set by the first hint(): until then every step looks at all
   std::string next_path_; // step_all's round robin: where the next walk starts
   std::vector<open_file> open_cache_; // what open_files() returned last
+  std::unordered_multimap<std::string, std::string> follower_by_open_path_; // rebuilt with it
   bool open_changed_ = true;          // a file was opened or closed since
   std::set<std::string> hinted_; // follower paths to step before the next full round
   std::set<std::string> without_file_; // follower paths with no file open (idle-closed aside)
