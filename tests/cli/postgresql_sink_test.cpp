@@ -256,3 +256,27 @@ TEST_CASE("postgresql sink: a table of the wrong schema fails the start naming t
   }
   CHECK(pg.number("SELECT count(*) FROM app_lines") == 0);
 }
+
+TEST_CASE("postgresql sink: writes of unknown outcome are checked against the positions read back and never repeated") {
+  temp_dir dir;
+  postgresql_server pg{dir.path()};
+  std::vector<std::unique_ptr<numbered_writer>> writers;
+  writers.push_back(writer_for(dir, "steady", 20000));
+  std::string config = dir / "config.yaml";
+  // Every second committed write is taken as one whose answer was lost.
+  write_file(config, "logs:\n  steady: " + (dir / "steady.log") + "\n" +
+                       sink_section(pg, pg.password_file()) +
+                       "  fault: {unknown_outcome_every: 2}\n");
+  child_process child{{LOGCATCH_BINARY, "run", "--config", config}, dir.path()};
+  writers[0]->start();
+  CHECK(eventually([&] { return writers[0]->written() > 40000; }));
+  auto written = stop_all(writers);
+  INFO(child.err());
+  CHECK(eventually([&] { return row_count(pg) >= static_cast<long long>(total(written)); }));
+  child.signal(SIGTERM);
+  CHECK(child.wait() == 0);
+  CHECK(contains(child.err(), "the answer to COMMIT is taken as lost"));
+  CHECK(contains(child.err(), "lines already delivered")); // a repeated write, skipped
+  CHECK(contains(child.err(), "writes of unknown outcome"));
+  require_delivered_once(pg, written);
+}
