@@ -38,8 +38,13 @@ postgresql_server::postgresql_server(const std::string& parent) : root_(parent +
   passwd* pg = ::getpwnam("postgres");
   if (pg == nullptr)
     throw std::runtime_error("no postgres user: run scripts/setup.sh (it installs postgresql)");
-  // A temp folder is 0700: the server's user must pass through it.
-  ::chmod(parent.c_str(), 0711);
+  // Temp folders are 0700: the server's user must pass through each of
+  // ours on the way (search permission only, nothing becomes readable).
+  for (auto dir = std::filesystem::absolute(parent); dir.has_relative_path(); dir = dir.parent_path()) {
+    struct stat st {};
+    if (::stat(dir.c_str(), &st) == 0 && st.st_uid == ::geteuid() && (st.st_mode & S_IXOTH) == 0)
+      ::chmod(dir.c_str(), (st.st_mode & 07777) | S_IXGRP | S_IXOTH);
+  }
   std::filesystem::create_directories(root_);
   if (::chown(root_.c_str(), pg->pw_uid, pg->pw_gid) != 0)
     throw std::runtime_error("cannot chown " + root_);
