@@ -280,3 +280,34 @@ TEST_CASE("postgresql sink: writes of unknown outcome are checked against the po
   CHECK(contains(child.err(), "writes of unknown outcome"));
   require_delivered_once(pg, written);
 }
+
+TEST_CASE("postgresql sink: a stop while the database is down exits 1 and the next start delivers the rest once") {
+  temp_dir dir;
+  postgresql_server pg{dir.path()};
+  std::vector<std::unique_ptr<numbered_writer>> writers;
+  writers.push_back(writer_for(dir, "steady", 0));
+  std::string config = dir / "config.yaml";
+  write_file(config, "logs:\n  steady: " + (dir / "steady.log") + "\n" +
+                       sink_section(pg, pg.password_file()));
+  writers[0]->write_lines(5000);
+  {
+    child_process child{{LOGCATCH_BINARY, "run", "--config", config}, dir.path()};
+    REQUIRE(eventually([&] { return row_count(pg) == 5000; }));
+    pg.kill_all();
+    writers[0]->write_lines(5000); // read, but the database cannot take it
+    INFO(child.err());
+    CHECK(eventually([&] { return contains(child.err(), "write failed") || contains(child.err(), "cannot connect"); }));
+    child.signal(SIGTERM);
+    CHECK(child.wait() == 1); // not everything read is in the database
+    CHECK(contains(child.err(), "batches were not written (read again at the next start)"));
+  }
+  pg.start();
+  writers[0]->write_lines(5000);
+  auto written = stop_all(writers);
+  child_process again{{LOGCATCH_BINARY, "run", "--config", config}, dir.path()};
+  INFO(again.err());
+  CHECK(eventually([&] { return row_count(pg) >= 15000; }));
+  again.signal(SIGTERM);
+  CHECK(again.wait() == 0);
+  require_delivered_once(pg, written);
+}
