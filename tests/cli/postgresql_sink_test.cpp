@@ -311,3 +311,28 @@ TEST_CASE("postgresql sink: a stop while the database is down exits 1 and the ne
   CHECK(again.wait() == 0);
   require_delivered_once(pg, written);
 }
+
+TEST_CASE("postgresql sink: a reload that changes the database sink applies the rest and keeps writing where it did") {
+  temp_dir dir;
+  postgresql_server pg{dir.path()};
+  write_file(dir / "a.log", "a1\na2\n");
+  std::string config = dir / "config.yaml";
+  write_file(config, "logs:\n  a: " + (dir / "a.log") + "\n" + sink_section(pg, pg.password_file()));
+  child_process child{{LOGCATCH_BINARY, "run", "--config", config}, dir.path()};
+  REQUIRE(eventually([&] { return row_count(pg) == 2; }));
+  write_file(dir / "b.log", "b1\n");
+  write_file(config,
+             "logs:\n  a: " + (dir / "a.log") + "\n  b: " + (dir / "b.log") + "\n" +
+               sink_section(pg, pg.password_file()) + "  table: elsewhere\n",
+             false);
+  INFO(child.err());
+  CHECK(eventually([&] {
+    return contains(child.err(), "sink change not applied: switching to, from or between database "
+                                 "sinks needs a restart of logcatch");
+  }));
+  CHECK(eventually([&] { return pg.number("SELECT count(*) FROM lines WHERE key = 'b'") == 1; }));
+  CHECK(contains(child.err(), "reload applied: added b"));
+  child.signal(SIGTERM);
+  CHECK(child.wait() == 0);
+  CHECK(pg.number("SELECT count(*) FROM elsewhere") == -1); // never created
+}
