@@ -60,7 +60,7 @@ struct log_config {
   int column = 0; ///< and its 1-based column
 };
 
-enum class sink_type { stdout_sink, file, remote };
+enum class sink_type { stdout_sink, file, remote, postgresql, clickhouse };
 enum class output_format { plain, json };
 
 /// TLS between collectors and an aggregator (CAF's OpenSSL module). All
@@ -73,6 +73,35 @@ struct tls_config {
   bool enabled() const { return !certificate.empty(); }
   bool operator==(const tls_config& o) const {
     return certificate == o.certificate && key == o.key && cafile == o.cafile;
+  }
+};
+
+/// How a database sink groups batches into one database write: whichever
+/// bound is reached first closes the write.
+struct database_batch_config {
+  std::size_t max_rows = 10000;
+  std::size_t max_bytes = 8 * 1024 * 1024;
+  millis max_delay{200};
+  bool operator==(const database_batch_config& o) const {
+    return max_rows == o.max_rows && max_bytes == o.max_bytes && max_delay == o.max_delay;
+  }
+};
+
+/// sink_type::postgresql and sink_type::clickhouse: where the lines and
+/// their positions go (database_destination).
+struct database_sink_config {
+  std::string dsn;      ///< postgresql: libpq keywords or a postgresql:// URI
+  std::string url;      ///< clickhouse: http://HOST:PORT of its HTTP interface
+  std::string database; ///< clickhouse: the database ("default" unless set)
+  std::string user;     ///< clickhouse: the user ("default" unless set)
+  std::string table = "lines";   ///< created if missing
+  std::string password_file;     ///< absolute; empty: none
+  std::string password;          ///< its first line, read when the config is loaded
+  database_batch_config batch;
+  bool operator==(const database_sink_config& o) const {
+    return dsn == o.dsn && url == o.url && database == o.database && user == o.user &&
+           table == o.table && password_file == o.password_file && password == o.password &&
+           batch == o.batch;
   }
 };
 
@@ -91,6 +120,10 @@ struct sink_config {
   tls_config tls;
   /// Test hook: the sink sleeps this long before writing each batch (a slow sink).
   millis fault_write_delay{0};
+  /// Test hook: a database sink takes every Nth committed write for one
+  /// whose outcome is unknown (as if COMMIT's answer were lost); 0 = off.
+  uint64_t fault_unknown_outcome_every = 0;
+  database_sink_config database; ///< sink_type::postgresql and clickhouse
 };
 
 struct supervision_config {
