@@ -1,0 +1,134 @@
+#pragma once
+
+// A private ClickHouse server for tests: a generated config in a temp folder,
+// free loopback ports, started as a child process and waited for until it
+// answers `SELECT 1`; stopped with SIGTERM, or SIGKILLed and started again
+// on the same data folder for the fault tests. ClickHouse 18.16's config
+// root element is <yandex>.
+
+#include <csignal>
+#include <memory>
+#include <stdexcept>
+#include <string>
+
+#include <httplib.h>
+
+#include "bench/workload/loopback_port.hpp"
+#include "process_support.hpp"
+#include "test_support.hpp"
+
+namespace logcatch::test {
+
+class clickhouse_server {
+public:
+  /// Writes the config into `dir` (the data folder lives there too) and
+  /// starts the server. A non-empty `password` is the `default` user's.
+  explicit clickhouse_server(const std::string& dir, std::string password = "")
+    : dir_(dir), password_(std::move(password)), http_port_(free_loopback_port()),
+      tcp_port_(free_loopback_port()) {
+    write_file(dir_ + "/config.xml", config(), false);
+    write_file(dir_ + "/users.xml", users(), false);
+    start();
+  }
+  ~clickhouse_server() { stop(); }
+  clickhouse_server(const clickhouse_server&) = delete;
+  clickhouse_server& operator=(const clickhouse_server&) = delete;
+
+  std::string url() const { return "http://127.0.0.1:" + std::to_string(http_port_); }
+  int http_port() const { return http_port_; }
+  const std::string& password() const { return password_; }
+
+  /// Starts the server (again, on the same data folder) and waits until it answers.
+  void start() {
+    server_ = std::make_unique<child_process>(
+      std::vector<std::string>{"/usr/bin/clickhouse-server", "--config-file=" + dir_ + "/config.xml"},
+      dir_);
+    bool up = eventually([&] { return answers(); }, std::chrono::seconds(60));
+    if (!up)
+      throw std::runtime_error("ClickHouse did not answer SELECT 1 within 60 s; its log: " +
+                               read_file(dir_ + "/server.err.log") + server_->err());
+  }
+  /// SIGTERM, and waits for the exit.
+  void stop() {
+    if (!server_)
+      return;
+    server_->signal(SIGCONT);
+    server_->signal(SIGTERM);
+    server_->wait(std::chrono::seconds(60));
+    server_.reset(); // SIGKILLs it if it is still there
+  }
+  /// SIGKILL, and waits for the exit (a crash: the data folder stays).
+  void kill() {
+    server_->signal(SIGKILL);
+    server_->wait(std::chrono::seconds(30));
+    server_.reset();
+  }
+  void pause() { server_->signal(SIGSTOP); }
+  void resume() { server_->signal(SIGCONT); }
+  long rss_kib() const { return server_ ? server_->rss_kib() : 0; }
+
+  /// Runs `sql`; its answer, without the trailing newline. Throws on an error.
+  std::string query(const std::string& sql) const {
+    auto cli = client();
+    auto res = cli.Post("/", sql, "text/plain");
+    if (!res)
+      throw std::runtime_error("ClickHouse query failed: " + httplib::to_string(res.error()) +
+                               ": " + sql);
+    if (res->status != 200)
+      throw std::runtime_error("ClickHouse query failed: " + res->body + ": " + sql);
+    auto body = res->body;
+    if (!body.empty() && body.back() == '\n')
+      body.pop_back();
+    return body;
+  }
+  uint64_t count(const std::string& sql) const { return std::stoull(query(sql)); }
+
+private:
+  httplib::Client client() const {
+    httplib::Client cli("127.0.0.1", http_port_);
+    cli.set_connection_timeout(std::chrono::seconds(2));
+    cli.set_read_timeout(std::chrono::seconds(60));
+    cli.set_basic_auth("default", password_.c_str());
+    return cli;
+  }
+  bool answers() const {
+    auto cli = client();
+    cli.set_read_timeout(std::chrono::seconds(2));
+    auto res = cli.Post("/", "SELECT 1", "text/plain");
+    return res && res->status == 200 && res->body == "1\n";
+  }
+  std::string config() const {
+    return "<?xml version=\"1.0\"?>\n<yandex>\n"
+           "  <logger><level>warning</level><log>" + dir_ + "/server.log</log>"
+           "<errorlog>" + dir_ + "/server.err.log</errorlog><console>0</console></logger>\n"
+           "  <http_port>" + std::to_string(http_port_) + "</http_port>\n"
+           "  <tcp_port>" + std::to_string(tcp_port_) + "</tcp_port>\n"
+           "  <listen_host>127.0.0.1</listen_host>\n"
+           "  <path>" + dir_ + "/data/</path>\n"
+           "  <tmp_path>" + dir_ + "/tmp/</tmp_path>\n"
+           "  <user_files_path>" + dir_ + "/user_files/</user_files_path>\n"
+           "  <format_schema_path>" + dir_ + "/format_schemas/</format_schema_path>\n"
+           "  <users_config>" + dir_ + "/users.xml</users_config>\n"
+           "  <default_profile>default</default_profile>\n"
+           "  <default_database>default</default_database>\n"
+           "  <mark_cache_size>53687091</mark_cache_size>\n"
+           "</yandex>\n";
+  }
+  std::string users() const {
+    return "<?xml version=\"1.0\"?>\n<yandex>\n"
+           "  <profiles><default></default></profiles>\n"
+           "  <users><default><password>" + password_ + "</password>"
+           "<networks><ip>127.0.0.1</ip></networks><profile>default</profile>"
+           "<quota>default</quota></default></users>\n"
+           "  <quotas><default></default></quotas>\n"
+           "</yandex>\n";
+  }
+
+  std::string dir_;
+  std::string password_;
+  int http_port_;
+  int tcp_port_;
+  std::unique_ptr<child_process> server_;
+};
+
+} // namespace logcatch::test
