@@ -41,12 +41,20 @@ public:
   /// Starts the server (again, on the same data folder) and waits until it answers.
   void start() {
     server_ = std::make_unique<child_process>(
-      std::vector<std::string>{"/usr/bin/clickhouse-server", "--config-file=" + dir_ + "/config.xml"},
+      std::vector<std::string>{"/usr/sbin/clickhouse-server", "--config-file=" + dir_ + "/config.xml"},
       dir_);
-    bool up = eventually([&] { return answers(); }, std::chrono::seconds(60));
-    if (!up)
-      throw std::runtime_error("ClickHouse did not answer SELECT 1 within 60 s; its log: " +
-                               read_file(dir_ + "/server.err.log") + server_->err());
+    int exit_code = -1;
+    bool up = eventually(
+      [&] {
+        exit_code = server_->wait(std::chrono::milliseconds(0));
+        return exit_code >= 0 || answers();
+      },
+      std::chrono::seconds(60));
+    if (!up || exit_code >= 0)
+      throw std::runtime_error(
+        "ClickHouse did not answer SELECT 1 within 60 s" +
+        (exit_code >= 0 ? " (it exited with " + std::to_string(exit_code) + ")" : std::string()) +
+        "; its log: " + read_file(dir_ + "/server.err.log") + server_->err());
   }
   /// SIGTERM, and waits for the exit.
   void stop() {
