@@ -134,8 +134,8 @@ public:
     for (auto& [key, list] : w.positions)
       list = all[key];
     auto r = dest_.write(w);
-    ++writes;
     if (r.ok()) {
+      ++writes;
       positions_ = std::move(next);
       for (auto& [f, upto] : moved) {
         if (upto == UINT64_MAX)
@@ -193,7 +193,7 @@ public:
   const delivery_positions& positions() const { return positions_; }
 
   bool forget_when_done = false;
-  std::size_t writes = 0;
+  std::size_t writes = 0; ///< written ones
   std::size_t failures = 0;
   std::size_t unknown_outcomes = 0;
   std::string last_error;
