@@ -7,6 +7,7 @@
 #include "actors/metrics/metrics_server.hpp"
 #include "actors/messages.hpp"
 #include "actors/root/root_actor.hpp"
+#include "actors/sink/database_sink_actor.hpp"
 #include "actors/sink/remote_sink_actor.hpp"
 #include "actors/self_log.hpp"
 #include "actors/system_config.hpp"
@@ -39,6 +40,21 @@ collector::collector(const collector_config& cfg, batch_observer observer,
     auto connector = cfg.sink.tls.enabled() ? sys.openssl_manager().actor_handle()
                                             : sys.middleman().actor_handle();
     impl_->sink = sys.spawn(remote_sink_actor, cfg.sink, connector, impl_->metrics);
+  } else if (cfg.sink.type == sink_type::postgresql || cfg.sink.type == sink_type::clickhouse) {
+    // Positions live in the database with the rows: no state file. A first
+    // connect here makes a wrong password or a table of the wrong schema
+    // fail the start; an unreachable database is retried by the sink.
+    std::shared_ptr<database_destination> destination = make_database_destination(cfg.sink);
+    auto first = destination->prepare();
+    if (!first.ok() && first.permanent)
+      throw std::runtime_error("sink " + destination->name() + ": " + first.error);
+    if (!first.ok())
+      log_error("sink", destination->name() + ": " + first.error +
+                          "; starting anyway, the sink reconnects with backoff");
+    impl_ = std::make_unique<impl>(cfg.sink);
+    database_sink_options opts{cfg.sink, std::move(destination), std::move(observer),
+                               impl_->metrics};
+    impl_->sink = impl_->system.spawn(database_sink_actor, std::move(opts));
   } else {
     // Recovery and opening the output throw before any actor exists.
     auto opts = prepare_sink(cfg.sink, cfg.state_dir);

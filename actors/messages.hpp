@@ -37,6 +37,15 @@
 //   tailer -> remote sink   line_batch; acked to the tailer once the aggregator acked it
 //   remote sink -> self     (retry_atom, connection)   reconnect after backoff
 //                           (watchdog_atom)            is the aggregator still acknowledging?
+//   database sink -> database io (connect_atom) => database_reply
+//                    connect (again), create/check the tables, read every position back
+//   database sink -> database io database_job_ref => database_reply
+//                    one transaction: the job's rows and its keys' positions
+//   database sink -> self   (flush_atom)   batch.max_delay passed: write what is queued
+//                           (retry_atom)   reconnect after backoff
+//   tailer -> database sink line_batch, (forget_atom, ...); root -> database sink
+//                    (sync_atom, key), (drain_atom): as to the file sink, each
+//                    answered / acknowledged once the database committed
 
 #include <cstdint>
 #include <memory>
@@ -47,6 +56,7 @@
 
 #include "actors/line_batch.hpp"
 #include "actors/sink/checkpoint_file.hpp"
+#include "actors/sink/database_io_actor.hpp"
 #include "actors/sink/delivery_positions.hpp"
 #include "actors/sink/output_writer.hpp"
 #include "config/config_model.hpp"
@@ -74,6 +84,8 @@ using watch_atom = caf::atom_constant<caf::atom("lc_watch")>;
 using reload_atom = caf::atom_constant<caf::atom("lc_reload")>;
 using watchdog_atom = caf::atom_constant<caf::atom("lc_wdog")>;
 using health_atom = caf::atom_constant<caf::atom("lc_health")>;
+using connect_atom = caf::atom_constant<caf::atom("lc_dbconn")>;
+using flush_atom = caf::atom_constant<caf::atom("lc_flush")>;
 
 /// One commit, as the sink captured it: the output length and every
 /// position at one instant, and the output to make durable first.
@@ -146,3 +158,6 @@ CAF_ALLOW_UNSAFE_MESSAGE_TYPE(logcatch::log_config)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(logcatch::sink_config)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(logcatch::supervision_config)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(logcatch::commit_request) // sink -> its committer, same process
+// Database sink <-> its I/O worker, same process.
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(logcatch::database_job_ref)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(logcatch::database_reply)

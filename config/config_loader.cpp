@@ -18,6 +18,7 @@
 #include <fnmatch.h>
 #include <unistd.h>
 
+#include <libpq-fe.h>
 #include <yaml-cpp/yaml.h>
 
 #include "config/duration.hpp"
@@ -233,6 +234,9 @@ public:
         read_sink(e);
         if (config_.sink.type == sink_type::remote)
           fail(e.key_node, "sink: an aggregator writes to stdout or a file, not type remote");
+        if (config_.sink.type == sink_type::postgresql || config_.sink.type == sink_type::clickhouse)
+          fail(e.key_node, "sink: an aggregator writes to stdout or a file; database sinks are "
+                           "for collectors only in this version");
       } else if (e.key == "state_dir") {
         config_.state_dir = path_of(e, path_kind::folder);
       } else if (e.key == "tls") {
@@ -581,12 +585,20 @@ private:
     const entry* path = nullptr;
     const entry* token = nullptr;
     std::vector<const entry*> remote_only;
+    std::vector<const entry*> database_only;
     auto entries = entries_of(map, "in sink",
                               {"type", "path", "format", "fault", "address", "node", "auth_token",
-                               "auth_token_file", "max_inflight_bytes", "tls"});
+                               "auth_token_file", "max_inflight_bytes", "tls", "dsn", "url",
+                               "database", "table", "user", "password_file", "batch"});
     for (const auto& e : entries) {
       if (e.key == "type") {
-        sink.type = static_cast<sink_type>(choice_of(e, {"stdout", "file", "remote"}));
+        sink.type = static_cast<sink_type>(
+          choice_of(e, {"stdout", "file", "remote", "postgresql", "clickhouse"}));
+        if (sink.type == sink_type::clickhouse) // its bigger blocks are what makes it fast
+          sink.database.batch = database_batch_config{100000, 16 * 1024 * 1024, millis{1000}};
+      } else if (e.key == "dsn" || e.key == "url" || e.key == "database" || e.key == "table" ||
+                 e.key == "user" || e.key == "password_file" || e.key == "batch") {
+        database_only.push_back(&e);
       } else if (e.key == "path") {
         sink.path = path_of(e, path_kind::file);
         sink_path_mark_ = e.value.Mark();
@@ -633,6 +645,95 @@ private:
     } else if (!remote_only.empty()) {
       fail(remote_only.front()->key_node,
            remote_only.front()->key + ": only allowed with sink type remote");
+    }
+    bool database = sink.type == sink_type::postgresql || sink.type == sink_type::clickhouse;
+    if (!database && !database_only.empty())
+      fail(database_only.front()->key_node,
+           database_only.front()->key + ": only allowed with sink type postgresql or clickhouse");
+    if (database) {
+      if (sink.format != output_format::plain)
+        fail(section.key_node, "format: not used by a database sink (its rows have columns)");
+      read_database_sink(section, database_only);
+    }
+  }
+
+  /// The keys of a postgresql or clickhouse sink (config.type already set).
+  void read_database_sink(const entry& section, const std::vector<const entry*>& entries) {
+    auto& sink = config_.sink;
+    auto& db = sink.database;
+    bool postgresql = sink.type == sink_type::postgresql;
+    const char* type_name = postgresql ? "postgresql" : "clickhouse";
+    bool have_address = false;
+    for (const entry* e : entries) {
+      if (e->key == "dsn" || e->key == "url") {
+        if ((e->key == "dsn") != postgresql)
+          fail(e->key_node, e->key + ": not used by sink type " + type_name + " (it takes '" +
+                              (postgresql ? "dsn" : "url") + "')");
+        if (!e->value.IsScalar() || e->value.Scalar().empty())
+          wrong_type(*e, postgresql ? "a libpq connection string or postgresql:// URI"
+                                    : "an http:// URL of ClickHouse's HTTP interface");
+        if (postgresql) {
+          if (auto problem = postgresql_dsn_problem(e->value.Scalar()))
+            fail(e->value, "dsn: " + *problem);
+          db.dsn = e->value.Scalar();
+        } else {
+          if (auto problem = clickhouse_url_problem(e->value.Scalar()))
+            fail(e->value, "url: " + *problem);
+          db.url = e->value.Scalar();
+        }
+        have_address = true;
+      } else if (e->key == "database" || e->key == "user") {
+        if (postgresql)
+          fail(e->key_node, e->key + ": not used by sink type postgresql (name it in the dsn)");
+        if (!e->value.IsScalar() || !valid_sql_name(e->value.Scalar()))
+          wrong_type(*e, "a name of letters, digits and '_', not starting with a digit");
+        (e->key == "database" ? db.database : db.user) = e->value.Scalar();
+      } else if (e->key == "table") {
+        if (!e->value.IsScalar() || !valid_sql_name(e->value.Scalar()))
+          wrong_type(*e, "a table name of letters, digits and '_', not starting with a digit");
+        db.table = e->value.Scalar();
+      } else if (e->key == "password_file") {
+        db.password_file = path_of(*e, path_kind::file);
+        try {
+          db.password = read_token_file(db.password_file);
+        } catch (const config_error& err) {
+          fail(e->value, "password_file: " + std::string(err.what()));
+        }
+      } else {
+        read_database_batch(*e, db.batch);
+      }
+    }
+    if (!have_address)
+      fail(section.key_node, std::string("sink: type ") + type_name + " needs " +
+                               (postgresql ? "a 'dsn' (e.g. \"host=127.0.0.1 dbname=logs user=logcatch\")"
+                                           : "a 'url' (e.g. http://127.0.0.1:8123)"));
+    if (!postgresql) {
+      if (db.database.empty())
+        db.database = "default";
+      if (db.user.empty())
+        db.user = "default";
+    }
+  }
+
+  /// batch: {max_rows, max_bytes, max_delay}
+  void read_database_batch(const entry& section, database_batch_config& batch) const {
+    const auto& map = map_of(section, "a map with max_rows, max_bytes and max_delay");
+    for (const auto& e : entries_of(map, "in sink.batch", {"max_rows", "max_bytes", "max_delay"})) {
+      if (e.key == "max_rows") {
+        batch.max_rows = unsigned_of(e, 10000000);
+        if (batch.max_rows == 0)
+          out_of_range(e, "at least 1");
+      } else if (e.key == "max_bytes") {
+        batch.max_bytes = size_of(e);
+        if (batch.max_bytes < 1024)
+          out_of_range(e, "at least 1KiB");
+        if (batch.max_bytes > std::size_t{1024} * 1024 * 1024)
+          out_of_range(e, "at most 1GiB");
+      } else {
+        batch.max_delay = duration_of(e);
+        if (batch.max_delay > millis{60000})
+          out_of_range(e, "at most 60s");
+      }
     }
   }
 
@@ -875,6 +976,61 @@ bool would_follow(const log_config& log, const std::string& file) {
   return true;
 }
 
+std::optional<std::string> postgresql_dsn_problem(const std::string& dsn) {
+  char* error = nullptr;
+  PQconninfoOption* options = PQconninfoParse(dsn.c_str(), &error);
+  if (options == nullptr) {
+    std::string why = error != nullptr ? error : "cannot be parsed (out of memory?)";
+    PQfreemem(error);
+    while (!why.empty() && (why.back() == '\n' || why.back() == ' '))
+      why.pop_back();
+    return why;
+  }
+  PQconninfoFree(options);
+  return std::nullopt;
+}
+
+std::optional<std::string> clickhouse_url_problem(const std::string& url) {
+  std::string_view rest(url);
+  if (rest.substr(0, 7) == "http://")
+    rest.remove_prefix(7);
+  else if (rest.substr(0, 8) == "https://")
+    rest.remove_prefix(8);
+  else
+    return "expected http://HOST:PORT (ClickHouse's HTTP interface), got '" + url + "'";
+  if (!rest.empty() && rest.back() == '/')
+    rest.remove_suffix(1);
+  if (rest.find('/') != std::string_view::npos || rest.find('?') != std::string_view::npos)
+    return "expected no path or query after HOST:PORT, got '" + url + "'";
+  std::string host_port(rest);
+  std::size_t host_end = host_port.size();
+  if (!host_port.empty() && host_port.front() == '[') // [IPv6]:port
+    host_end = host_port.find(']') == std::string::npos ? 0 : host_port.find(']') + 1;
+  else if (host_port.rfind(':') != std::string::npos)
+    host_end = host_port.rfind(':');
+  if (host_end == 0 || host_port.substr(0, host_end) == "[]")
+    return "no host in '" + url + "'";
+  if (host_end < host_port.size()) {
+    if (host_port[host_end] != ':')
+      return "expected HOST:PORT, got '" + url + "'";
+    auto port = host_port.substr(host_end + 1);
+    unsigned value = 0;
+    auto [end, err] = std::from_chars(port.data(), port.data() + port.size(), value);
+    if (port.empty() || err != std::errc() || end != port.data() + port.size() || value == 0 ||
+        value > 65535)
+      return "bad port '" + port + "' in '" + url + "'";
+  }
+  return std::nullopt;
+}
+
+bool valid_sql_name(const std::string& name) {
+  if (name.empty() || name.size() > 63 || std::isdigit(static_cast<unsigned char>(name[0])))
+    return false;
+  return std::all_of(name.begin(), name.end(), [](char c) {
+    return c == '_' || std::isalnum(static_cast<unsigned char>(c)) != 0;
+  });
+}
+
 std::string read_token_file(const std::string& path) {
   std::string text = file_text(path);
   std::string token = text.substr(0, text.find('\n'));
@@ -895,6 +1051,11 @@ std::string summarize(const collector_config& config) {
   if (sink.type == sink_type::remote) {
     out += "remote (aggregator " + sink.host + ":" + std::to_string(sink.port) + " as node " +
            sink.node + (sink.tls.enabled() ? ", TLS" : "") + ")";
+  } else if (sink.type == sink_type::postgresql) {
+    out += "postgresql (table " + sink.database.table + ")";
+  } else if (sink.type == sink_type::clickhouse) {
+    out += "clickhouse (" + sink.database.url + ", table " + sink.database.database + "." +
+           sink.database.table + ")";
   } else {
     out += sink.type == sink_type::file ? "file" : "stdout";
     out += sink.format == output_format::json ? "/json" : "/plain";

@@ -3,6 +3,7 @@
 // Reads the YAML config file into a collector_config, validating everything
 // up front so a bad config fails at startup with a located message.
 
+#include <optional>
 #include <stdexcept>
 #include <string>
 
@@ -51,6 +52,16 @@ aggregator_config load_aggregator_config_text(const std::string& yaml,
 /// --auth-token-file). Throws config_error "PATH: cause" when it cannot be
 /// read or that line is empty.
 std::string read_token_file(const std::string& path);
+
+/// Why a postgresql sink's dsn is refused (libpq cannot parse it), or nothing.
+std::optional<std::string> postgresql_dsn_problem(const std::string& dsn);
+
+/// Why a clickhouse sink's url is refused (not http(s)://HOST[:PORT]), or nothing.
+std::optional<std::string> clickhouse_url_problem(const std::string& url);
+
+/// A table, database or user name logcatch puts in SQL unquoted: letters,
+/// digits and '_', not starting with a digit, at most 63 characters.
+bool valid_sql_name(const std::string& name);
 
 /// True if a tailer for `log` would read `file` (absolute, lexically
 /// normal): its path itself, or for a glob a match by glob(3)'s rules

@@ -98,6 +98,11 @@ struct database_sink_config {
   std::string password_file;     ///< absolute; empty: none
   std::string password;          ///< its first line, read when the config is loaded
   database_batch_config batch;
+  bool operator==(const database_sink_config& o) const {
+    return dsn == o.dsn && url == o.url && database == o.database && user == o.user &&
+           table == o.table && password_file == o.password_file && password == o.password &&
+           batch == o.batch;
+  }
 };
 
 struct sink_config {

@@ -17,7 +17,8 @@ for arg in "$@"; do
 done
 
 packages=(g++ make cmake pkg-config libcaf-dev libyaml-cpp-dev catch2 libcli11-dev
-          libspdlog-dev libcpp-httplib-dev zlib1g-dev help2man dpkg-dev systemd logrotate)
+          libspdlog-dev libcpp-httplib-dev zlib1g-dev help2man dpkg-dev systemd logrotate
+          libpq-dev postgresql)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -36,11 +36,20 @@ void apply(self_ptr self, collector_config next) {
   auto& st = self->state;
   bool was_remote = st.current.sink.type == sink_type::remote;
   bool now_remote = next.sink.type == sink_type::remote;
-  if (was_remote != now_remote || (now_remote && !(next.sink.tls == st.current.sink.tls))) {
+  auto is_database = [](const sink_config& s) {
+    return s.type == sink_type::postgresql || s.type == sink_type::clickhouse;
+  };
+  // A database sink is another actor too, and its positions live elsewhere.
+  bool database_change = (is_database(st.current.sink) || is_database(next.sink)) &&
+                         !(st.current.sink.type == next.sink.type &&
+                           st.current.sink.database == next.sink.database);
+  if (was_remote != now_remote || (now_remote && !(next.sink.tls == st.current.sink.tls)) ||
+      database_change) {
     // Local and remote sinks are different actors (and a different network
     // setup): the rest of the reload applies, the sink stays as it runs.
     log_error(st.name, next.source_file + ": sink change not applied: switching between a "
-                       "remote sink and a local one, or changing tls, needs a restart of logcatch");
+                       "remote sink and a local one, changing tls, or changing a database sink, needs "
+                       "a restart of logcatch");
     next.sink = st.current.sink;
   }
   auto diff = diff_configs(st.current, next);

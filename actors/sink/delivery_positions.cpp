@@ -228,6 +228,17 @@ void delivery_positions::forget(const std::string& key, const file_identity& fil
     by_key_.erase(it);
 }
 
+std::vector<delivered_position> delivery_positions::recorded(const std::string& key) const {
+  std::vector<delivered_position> result;
+  auto it = by_key_.find(key);
+  if (it == by_key_.end())
+    return result;
+  result.reserve(it->second.positions.size());
+  for (auto& [s, pos] : it->second.positions)
+    result.push_back(pos);
+  return result;
+}
+
 std::map<std::string, std::vector<delivered_position>> delivery_positions::all() const {
   std::map<std::string, std::vector<delivered_position>> result;
   for (auto& [key, k] : by_key_) {

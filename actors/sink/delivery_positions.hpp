@@ -54,6 +54,10 @@ public:
   /// Drops a file's position (the file is gone, or done for good): the one
   /// of exactly this identity (inode and hashed first bytes).
   void forget(const std::string& key, const file_identity& file);
+  /// The key's positions in the order they were recorded: restore() of
+  /// them in this order gives back the same record (a database sink stores
+  /// and reloads them so).
+  std::vector<delivered_position> recorded(const std::string& key) const;
   /// Every key's positions (each list in the order they were recorded).
   std::map<std::string, std::vector<delivered_position>> all() const;
   /// How many positions `key` has.
