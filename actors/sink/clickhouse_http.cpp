@@ -47,42 +47,50 @@ bool clickhouse_authentication_error(int code) {
   return code == 192 || code == 193 || code == 194 || code == 195 || code == 516;
 }
 
-bool parse_clickhouse_url(const std::string& url, std::string& host, int& port,
-                          std::string& error) {
-  const std::string scheme = "http://";
-  if (url.compare(0, scheme.size(), scheme) != 0) {
-    error = "url must start with http:// (ClickHouse's HTTP interface), got \"" + url + "\"";
+bool parse_clickhouse_url(const std::string& url, clickhouse_endpoint& out, std::string& error) {
+  auto scheme_end = url.find("://");
+  out.scheme = scheme_end == std::string::npos ? "" : url.substr(0, scheme_end);
+  if (out.scheme != "http" && out.scheme != "https") {
+    error = "url must start with http:// or https:// (ClickHouse's HTTP interface), got \"" +
+            url + "\"";
     return false;
   }
-  std::string rest = url.substr(scheme.size());
+  std::string rest = url.substr(scheme_end + 3);
   if (!rest.empty() && rest.back() == '/')
     rest.pop_back();
-  auto colon = rest.rfind(':');
-  if (rest.find('/') != std::string::npos || colon == std::string::npos || colon == 0) {
-    error = "url must be http://HOST:PORT, got \"" + url + "\"";
+  if (rest.empty() || rest.find('/') != std::string::npos || rest.find('?') != std::string::npos) {
+    error = "url must be " + out.scheme + "://HOST[:PORT], got \"" + url + "\"";
     return false;
   }
-  host = rest.substr(0, colon);
+  auto colon = rest.rfind(':');
+  bool bracketed = rest.front() == '[' && rest.rfind(']') != std::string::npos;
+  if (colon == std::string::npos || (bracketed && colon < rest.rfind(']'))) {
+    out.host = rest;
+    out.port = out.scheme == "https" ? 8443 : 8123;
+    return true;
+  }
+  out.host = rest.substr(0, colon);
   auto digits = rest.substr(colon + 1);
-  port = 0;
+  out.port = 0;
   for (char c : digits) {
-    if (!std::isdigit(static_cast<unsigned char>(c)) || port > 65535) {
-      port = -1;
+    if (!std::isdigit(static_cast<unsigned char>(c)) || out.port > 65535) {
+      out.port = -1;
       break;
     }
-    port = port * 10 + (c - '0');
+    out.port = out.port * 10 + (c - '0');
   }
-  if (digits.empty() || port <= 0 || port > 65535) {
-    error = "url has no valid port: \"" + url + "\"";
+  if (out.host.empty() || digits.empty() || out.port <= 0 || out.port > 65535) {
+    error = "url has no valid HOST:PORT: \"" + url + "\"";
     return false;
   }
   return true;
 }
 
-clickhouse_http::clickhouse_http(std::string host, int port, std::string user,
-                                 std::string password, std::chrono::seconds read_timeout)
-  : client_(std::make_unique<httplib::Client>(host, port)),
-    where_(host + ":" + std::to_string(port)) {
+clickhouse_http::clickhouse_http(const clickhouse_endpoint& where, const std::string& user,
+                                 const std::string& password, std::chrono::seconds read_timeout)
+  : client_(std::make_unique<httplib::Client>(where.scheme + "://" + where.host + ":" +
+                                              std::to_string(where.port))),
+    where_(where.host + ":" + std::to_string(where.port)) {
   client_->set_connection_timeout(std::chrono::seconds(3));
   client_->set_read_timeout(read_timeout);
   client_->set_write_timeout(read_timeout);

@@ -34,18 +34,25 @@ int clickhouse_error_code(const std::string& exception_text);
 /// Whether a ClickHouse error code says that the user or password is wrong.
 bool clickhouse_authentication_error(int code);
 
-/// Splits "http://HOST:PORT" (a path is not allowed); false with `error`
-/// set when it is not such a URL.
-bool parse_clickhouse_url(const std::string& url, std::string& host, int& port,
-                          std::string& error);
+/// Where ClickHouse's HTTP interface is.
+struct clickhouse_endpoint {
+  std::string scheme; ///< http or https
+  std::string host;
+  int port = 0;       ///< 8123 (http) or 8443 (https) when the url has none
+};
+
+/// Splits "http(s)://HOST[:PORT]" (a path is not allowed); false with
+/// `error` set when it is not such a URL (the config loader reports it with
+/// its place at `check`; this is the destination's own guard).
+bool parse_clickhouse_url(const std::string& url, clickhouse_endpoint& out, std::string& error);
 
 class clickhouse_http {
 public:
   /// Settings sent with every request (name -> value).
   using settings = std::map<std::string, std::string>;
 
-  clickhouse_http(std::string host, int port, std::string user, std::string password,
-                  std::chrono::seconds read_timeout);
+  clickhouse_http(const clickhouse_endpoint& where, const std::string& user,
+                  const std::string& password, std::chrono::seconds read_timeout);
   ~clickhouse_http();
 
   /// Runs `sql` (sent as the request body).

@@ -54,7 +54,7 @@ uint64_t parse_unsigned(const std::string& text) {
 
 } // namespace
 
-database_destination_clickhouse::database_destination_clickhouse(database_sink_config cfg,
+clickhouse_destination::clickhouse_destination(database_sink_config cfg,
                                                                  clickhouse_timing timing)
   : cfg_(std::move(cfg)), timing_(timing) {
   if (cfg_.database.empty())
@@ -67,25 +67,25 @@ database_destination_clickhouse::database_destination_clickhouse(database_sink_c
   positions_ = clickhouse_table_name(cfg_.database, cfg_.table + "_positions");
 }
 
-database_destination_clickhouse::~database_destination_clickhouse() = default;
+clickhouse_destination::~clickhouse_destination() = default;
 
-std::string database_destination_clickhouse::name() const {
+std::string clickhouse_destination::name() const {
   return "clickhouse " + cfg_.url + "/" + cfg_.database + " table " + cfg_.table;
 }
 
-destination_result database_destination_clickhouse::connect() {
+destination_result clickhouse_destination::connect() {
   if (http_)
     return destination_result::success();
-  std::string host, error;
-  int port = 0;
-  if (!parse_clickhouse_url(cfg_.url, host, port, error))
+  clickhouse_endpoint where;
+  std::string error;
+  if (!parse_clickhouse_url(cfg_.url, where, error))
     return destination_result::failed(write_outcome::not_written, error, true);
-  http_ = std::make_unique<clickhouse_http>(host, port, cfg_.user, cfg_.password,
+  http_ = std::make_unique<clickhouse_http>(where, cfg_.user, cfg_.password,
                                             timing_.insert_window - std::chrono::seconds(1));
   return destination_result::success();
 }
 
-destination_result database_destination_clickhouse::check_table(
+destination_result clickhouse_destination::check_table(
   const std::string& table, const std::vector<clickhouse_column>& expected) {
   auto a = http_->query("SELECT name, type FROM system.columns WHERE database = " +
                         clickhouse_literal(cfg_.database) + " AND table = " +
@@ -110,7 +110,7 @@ destination_result database_destination_clickhouse::check_table(
   return destination_result::success();
 }
 
-destination_result database_destination_clickhouse::prepare() {
+destination_result clickhouse_destination::prepare() {
   if (auto r = connect(); !r.ok())
     return r;
   for (auto& sql : {"CREATE DATABASE IF NOT EXISTS " + clickhouse_identifier(cfg_.database),
@@ -126,7 +126,7 @@ destination_result database_destination_clickhouse::prepare() {
   return read_server_clock();
 }
 
-destination_result database_destination_clickhouse::read_server_clock() {
+destination_result clickhouse_destination::read_server_clock() {
   auto asked = steady_clock::now();
   auto a = http_->query("SELECT toUInt64(now())");
   if (!a.ok())
@@ -135,7 +135,7 @@ destination_result database_destination_clickhouse::read_server_clock() {
   return destination_result::success();
 }
 
-destination_result database_destination_clickhouse::settle_unknown_insert() {
+destination_result clickhouse_destination::settle_unknown_insert() {
   if (!unknown_.pending)
     return destination_result::success();
   // The server's clock first, then the process list: a query that is not
@@ -162,7 +162,7 @@ destination_result database_destination_clickhouse::settle_unknown_insert() {
   return destination_result::success();
 }
 
-destination_result database_destination_clickhouse::load_positions(stored_positions& out) {
+destination_result clickhouse_destination::load_positions(stored_positions& out) {
   if (auto r = connect(); !r.ok())
     return r;
   if (auto r = settle_unknown_insert(); !r.ok())
@@ -215,7 +215,7 @@ destination_result database_destination_clickhouse::load_positions(stored_positi
   return destination_result::success();
 }
 
-destination_result database_destination_clickhouse::insert_rows(const destination_write& w,
+destination_result clickhouse_destination::insert_rows(const destination_write& w,
                                                                 uint64_t first_stamp) {
   std::string data;
   std::size_t rows = json_each_row_ ? encode_rows_json_each_row(w, first_stamp, data)
@@ -260,13 +260,13 @@ destination_result database_destination_clickhouse::insert_rows(const destinatio
            : a.error);
 }
 
-destination_result database_destination_clickhouse::insert_events(const std::string& body) {
+destination_result clickhouse_destination::insert_events(const std::string& body) {
   if (body.empty())
     return destination_result::success();
   return from(http_->insert("INSERT INTO " + positions_ + " FORMAT RowBinary", body, one_block()));
 }
 
-destination_result database_destination_clickhouse::write(const destination_write& w) {
+destination_result clickhouse_destination::write(const destination_write& w) {
   if (auto r = connect(); !r.ok())
     return r;
   // The events are made against the stored positions, and after an unknown

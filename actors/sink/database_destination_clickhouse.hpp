@@ -46,11 +46,11 @@ struct clickhouse_timing {
   std::chrono::seconds clock_probe_every{60};
 };
 
-class database_destination_clickhouse final : public database_destination {
+class clickhouse_destination final : public database_destination {
 public:
-  explicit database_destination_clickhouse(database_sink_config cfg,
+  explicit clickhouse_destination(database_sink_config cfg,
                                            clickhouse_timing timing = {});
-  ~database_destination_clickhouse() override;
+  ~clickhouse_destination() override;
 
   std::string name() const override;
   destination_result prepare() override;

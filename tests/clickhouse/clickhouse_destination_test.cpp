@@ -71,7 +71,7 @@ void check_exactly_once(const clickhouse_server& server, const destination_drive
 TEST_CASE("many keys and files are written once each and resume from the positions read back") {
   temp_dir dir;
   clickhouse_server server(dir.path());
-  database_destination_clickhouse dest(config_for(server));
+  clickhouse_destination dest(config_for(server));
   destination_driver driver(dest, driven_files(8, 4, 3000), 700);
   REQUIRE(driver.run(std::chrono::seconds(120)));
   INFO(driver.last_error);
@@ -82,7 +82,7 @@ TEST_CASE("many keys and files are written once each and resume from the positio
         4 * 3000);
 
   // A new destination (a restarted sink) reads every position back.
-  database_destination_clickhouse again(config_for(server));
+  clickhouse_destination again(config_for(server));
   REQUIRE(again.prepare().ok());
   stored_positions stored;
   REQUIRE(again.load_positions(stored).ok());
@@ -106,12 +106,12 @@ TEST_CASE("many keys and files are written once each and resume from the positio
 TEST_CASE("a forgotten file's position is dropped in the database") {
   temp_dir dir;
   clickhouse_server server(dir.path());
-  database_destination_clickhouse dest(config_for(server));
+  clickhouse_destination dest(config_for(server));
   destination_driver driver(dest, driven_files(2, 2, 50), 100);
   driver.forget_when_done = true;
   REQUIRE(driver.run(std::chrono::seconds(60)));
   check_exactly_once(server, driver);
-  database_destination_clickhouse again(config_for(server));
+  clickhouse_destination again(config_for(server));
   REQUIRE(again.prepare().ok());
   stored_positions stored;
   REQUIRE(again.load_positions(stored).ok());
@@ -124,12 +124,12 @@ TEST_CASE("a forgotten file's position is dropped in the database") {
 TEST_CASE("positions come back from the rows alone when the positions events are lost") {
   temp_dir dir;
   clickhouse_server server(dir.path());
-  database_destination_clickhouse dest(config_for(server));
+  clickhouse_destination dest(config_for(server));
   destination_driver driver(dest, driven_files(3, 2, 400), 150);
   REQUIRE(driver.run(std::chrono::seconds(60)));
   // As if every write's events had been lost after its rows went in.
   server.query("TRUNCATE TABLE logs.lines_positions");
-  database_destination_clickhouse again(config_for(server));
+  clickhouse_destination again(config_for(server));
   REQUIRE(again.prepare().ok());
   stored_positions stored;
   REQUIRE(again.load_positions(stored).ok());
@@ -150,7 +150,7 @@ TEST_CASE("positions come back from the rows alone when the positions events are
 TEST_CASE("one write of more rows than max_insert_block_size is one part") {
   temp_dir dir;
   clickhouse_server server(dir.path());
-  database_destination_clickhouse dest(config_for(server));
+  clickhouse_destination dest(config_for(server));
   // 1,100,000 rows: past the default max_insert_block_size of 1,048,576.
   destination_driver driver(dest, driven_files(1, 1, 1'100'000), 1'100'000);
   REQUIRE(driver.run(std::chrono::seconds(120)));
@@ -162,7 +162,7 @@ TEST_CASE("one write of more rows than max_insert_block_size is one part") {
 TEST_CASE("the server SIGKILLed mid-stream and restarted loses and duplicates nothing") {
   temp_dir dir;
   clickhouse_server server(dir.path());
-  database_destination_clickhouse dest(config_for(server), quick_timing());
+  clickhouse_destination dest(config_for(server), quick_timing());
   destination_driver driver(dest, driven_files(4, 3, 20000), 2000);
   bool finished = false;
   joined_thread writer([&] { finished = driver.run(std::chrono::seconds(180)); });
@@ -179,7 +179,7 @@ TEST_CASE("the server SIGKILLed mid-stream and restarted loses and duplicates no
 TEST_CASE("a server stopped (SIGSTOP) for a while and resumed loses and duplicates nothing") {
   temp_dir dir;
   clickhouse_server server(dir.path());
-  database_destination_clickhouse dest(config_for(server), quick_timing());
+  clickhouse_destination dest(config_for(server), quick_timing());
   destination_driver driver(dest, driven_files(4, 3, 20000), 2000);
   bool finished = false;
   joined_thread writer([&] { finished = driver.run(std::chrono::seconds(180)); });
@@ -199,7 +199,7 @@ TEST_CASE("a server stopped (SIGSTOP) for a while and resumed loses and duplicat
 TEST_CASE("an insert of unknown outcome still on its way is waited out before the positions are read back") {
   temp_dir dir;
   clickhouse_server server(dir.path());
-  database_destination_clickhouse dest(config_for(server), quick_timing());
+  clickhouse_destination dest(config_for(server), quick_timing());
   destination_driver driver(dest, driven_files(1, 1, 2000), 1000);
   REQUIRE(driver.start().ok());
   REQUIRE(driver.step().ok()); // lines 0..999
@@ -217,7 +217,7 @@ TEST_CASE("an insert of unknown outcome still on its way is waited out before th
 TEST_CASE("an insert of unknown outcome that comes after its deadline never lands") {
   temp_dir dir;
   clickhouse_server server(dir.path());
-  database_destination_clickhouse dest(config_for(server), quick_timing());
+  clickhouse_destination dest(config_for(server), quick_timing());
   destination_driver driver(dest, driven_files(1, 1, 2000), 1000);
   REQUIRE(driver.start().ok());
   REQUIRE(driver.step().ok());
@@ -241,7 +241,7 @@ TEST_CASE("a writer SIGKILLed mid-stream and started again loses and duplicates 
   pid_t child = ::fork();
   REQUIRE(child >= 0);
   if (child == 0) {
-    database_destination_clickhouse dest(config_for(server));
+    clickhouse_destination dest(config_for(server));
     destination_driver driver(dest, files, 500);
     driver.run(std::chrono::seconds(120));
     ::_exit(0);
@@ -253,7 +253,7 @@ TEST_CASE("a writer SIGKILLed mid-stream and started again loses and duplicates 
   REQUIRE(midway);
   CHECK(WIFSIGNALED(status));
   CHECK(server.count("SELECT count() FROM logs.lines") < 240000);
-  database_destination_clickhouse dest(config_for(server));
+  clickhouse_destination dest(config_for(server));
   destination_driver driver(dest, files, 500);
   REQUIRE(driver.run(std::chrono::seconds(120)));
   check_exactly_once(server, driver);
@@ -264,12 +264,12 @@ TEST_CASE("a wrong password is a clear, permanent error") {
   clickhouse_server server(dir.path(), "s3cret");
   auto cfg = config_for(server);
   cfg.password = "wrong";
-  database_destination_clickhouse dest(cfg);
+  clickhouse_destination dest(cfg);
   auto r = dest.prepare();
   CHECK_FALSE(r.ok());
   CHECK(r.permanent);
   CHECK(r.error.find("Wrong password") != std::string::npos);
-  database_destination_clickhouse right(config_for(server));
+  clickhouse_destination right(config_for(server));
   CHECK(right.prepare().ok());
 }
 
@@ -282,7 +282,7 @@ TEST_CASE("a table with a wrong schema is an error naming the column") {
                  "file String, offset String, line String, cut UInt8, device UInt64, inode UInt64, "
                  "prefix_len UInt32, prefix_hash UInt64, reading UInt64, end_offset UInt64) "
                  "ENGINE = MergeTree ORDER BY (key, time)");
-    database_destination_clickhouse dest(config_for(server));
+    clickhouse_destination dest(config_for(server));
     auto r = dest.prepare();
     CHECK_FALSE(r.ok());
     CHECK(r.permanent);
@@ -291,7 +291,7 @@ TEST_CASE("a table with a wrong schema is an error naming the column") {
   SECTION("a missing column") {
     server.query("CREATE TABLE logs.lines (time DateTime, key String, line String) "
                  "ENGINE = MergeTree ORDER BY (key, time)");
-    database_destination_clickhouse dest(config_for(server));
+    clickhouse_destination dest(config_for(server));
     auto r = dest.prepare();
     CHECK_FALSE(r.ok());
     CHECK(r.permanent);
@@ -303,7 +303,7 @@ TEST_CASE("an unreachable server is a retryable error, not a permanent one") {
   database_sink_config cfg;
   cfg.url = "http://127.0.0.1:" + std::to_string(free_loopback_port());
   cfg.database = "logs";
-  database_destination_clickhouse dest(cfg);
+  clickhouse_destination dest(cfg);
   auto r = dest.prepare();
   CHECK_FALSE(r.ok());
   CHECK_FALSE(r.permanent);

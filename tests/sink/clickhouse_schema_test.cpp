@@ -42,20 +42,27 @@ TEST_CASE("clickhouse: the lines table is ordered by key and time, partitioned b
         std::string::npos);
 }
 
-TEST_CASE("clickhouse: urls are http://HOST:PORT and nothing else") {
-  std::string host, error;
-  int port = 0;
-  REQUIRE(parse_clickhouse_url("http://127.0.0.1:8123", host, port, error));
-  CHECK(host == "127.0.0.1");
-  CHECK(port == 8123);
-  REQUIRE(parse_clickhouse_url("http://db.example:18123/", host, port, error));
-  CHECK(host == "db.example");
-  CHECK(port == 18123);
-  CHECK_FALSE(parse_clickhouse_url("https://127.0.0.1:8443", host, port, error));
+TEST_CASE("clickhouse: urls are http(s)://HOST[:PORT] and nothing else") {
+  clickhouse_endpoint e;
+  std::string error;
+  REQUIRE(parse_clickhouse_url("http://127.0.0.1:8123", e, error));
+  CHECK(e.scheme == "http");
+  CHECK(e.host == "127.0.0.1");
+  CHECK(e.port == 8123);
+  REQUIRE(parse_clickhouse_url("https://db.example/", e, error));
+  CHECK(e.scheme == "https");
+  CHECK(e.host == "db.example");
+  CHECK(e.port == 8443);
+  REQUIRE(parse_clickhouse_url("http://[::1]:18123", e, error));
+  CHECK(e.host == "[::1]");
+  CHECK(e.port == 18123);
+  REQUIRE(parse_clickhouse_url("http://db", e, error));
+  CHECK(e.port == 8123);
+  CHECK_FALSE(parse_clickhouse_url("tcp://127.0.0.1:9000", e, error));
   CHECK(error.find("http://") != std::string::npos);
-  CHECK_FALSE(parse_clickhouse_url("http://127.0.0.1", host, port, error));
-  CHECK_FALSE(parse_clickhouse_url("http://127.0.0.1:8123/logs", host, port, error));
-  CHECK_FALSE(parse_clickhouse_url("http://127.0.0.1:99999", host, port, error));
+  CHECK_FALSE(parse_clickhouse_url("http://127.0.0.1:8123/logs", e, error));
+  CHECK_FALSE(parse_clickhouse_url("http://127.0.0.1:99999", e, error));
+  CHECK_FALSE(parse_clickhouse_url("http://", e, error));
 }
 
 TEST_CASE("clickhouse: an exception's code is read, and the authentication ones are permanent") {
