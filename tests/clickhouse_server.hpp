@@ -77,6 +77,13 @@ public:
 
   /// Runs `sql`; its answer, without the trailing newline. Throws on an error.
   std::string query(const std::string& sql) const {
+    auto body = query_raw(sql);
+    if (!body.empty() && body.back() == '\n')
+      body.pop_back();
+    return body;
+  }
+  /// Runs `sql`; its answer as it is (for FORMAT RowBinary). Throws on an error.
+  std::string query_raw(const std::string& sql) const {
     auto cli = client();
     auto res = cli.Post("/", sql, "text/plain");
     if (!res)
@@ -84,10 +91,7 @@ public:
                                ": " + sql);
     if (res->status != 200)
       throw std::runtime_error("ClickHouse query failed: " + res->body + ": " + sql);
-    auto body = res->body;
-    if (!body.empty() && body.back() == '\n')
-      body.pop_back();
-    return body;
+    return res->body;
   }
   uint64_t count(const std::string& sql) const { return std::stoull(query(sql)); }
 
