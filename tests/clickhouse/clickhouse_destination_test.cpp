@@ -310,3 +310,56 @@ TEST_CASE("an unreachable server is a retryable error, not a permanent one") {
   CHECK(r.outcome == write_outcome::not_written);
 }
 
+
+namespace {
+
+/// Times the writes of the destination it wraps (the measurement only).
+class timed_destination final : public database_destination {
+public:
+  explicit timed_destination(database_destination& inner) : inner_(inner) {}
+  std::string name() const override { return inner_.name(); }
+  destination_result prepare() override { return inner_.prepare(); }
+  destination_result load_positions(stored_positions& out) override {
+    return inner_.load_positions(out);
+  }
+  destination_result write(const destination_write& w) override {
+    auto begin = std::chrono::steady_clock::now();
+    auto r = inner_.write(w);
+    seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - begin).count();
+    return r;
+  }
+  double seconds = 0;
+
+private:
+  database_destination& inner_;
+};
+
+} // namespace
+
+// Not part of the suite (hidden): the measurement behind the insert format,
+// bench/RESULTS.md. Run: build/tests/logcatch_clickhouse_tests "[.measure]"
+TEST_CASE("measure: inserts as RowBinary and as JSONEachRow", "[.measure]") {
+  temp_dir dir;
+  clickhouse_server server(dir.path());
+  const uint64_t lines = 1'000'000;
+  for (bool json : {false, true, false, true}) {
+    server.query("DROP TABLE IF EXISTS logs.lines");
+    server.query("DROP TABLE IF EXISTS logs.lines_positions");
+    clickhouse_destination dest(config_for(server));
+    dest.use_json_each_row_for_measurement(json);
+    // 10 files of 100,000 lines, 8 writes of 125,000 lines (the default
+    // batch is max_rows 100000, max_bytes 16MiB).
+    timed_destination timed(dest);
+    destination_driver driver(timed, driven_files(10, 1, lines / 10), 12'500);
+    REQUIRE(driver.start().ok());
+    auto begin = std::chrono::steady_clock::now();
+    REQUIRE(driver.run(std::chrono::seconds(300)));
+    double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - begin).count();
+    REQUIRE(server.count("SELECT count() FROM logs.lines") == lines);
+    std::printf("%-12s %llu lines (%llu bytes each) in %.2f s, %.2f s of it in write(): "
+                "%.0f lines/s written, %zu writes\n",
+                json ? "JSONEachRow" : "RowBinary", static_cast<unsigned long long>(lines),
+                static_cast<unsigned long long>(driven_width(driver.files()[0])), seconds,
+                timed.seconds, lines / timed.seconds, driver.writes);
+  }
+}
