@@ -148,12 +148,12 @@ clickhouse_answer clickhouse_http::insert(const std::string& sql, const std::str
 clickhouse_answer clickhouse_http::query_with_table(const std::string& sql, const std::string& name,
                                                     const std::string& structure,
                                                     const std::string& format,
-                                                    const std::string& data,
+                                                    std::string data,
                                                     const settings& with) {
   auto all = with;
   all[name + "_structure"] = structure;
   all[name + "_format"] = format;
-  httplib::MultipartFormDataItems items{{name, data, name, "application/octet-stream"}};
+  httplib::MultipartFormDataItems items{{name, std::move(data), name, "application/octet-stream"}};
   return sort(client_->Post(target(sql, all), {}, items));
 }
 

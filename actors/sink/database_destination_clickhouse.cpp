@@ -246,7 +246,8 @@ destination_result clickhouse_destination::insert_rows(const destination_write& 
   auto settings = one_block();
   settings["query_id"] = query_id;
   auto a = http_->query_with_table(sql, "_rows", clickhouse_rows_structure(),
-                                   json_each_row_ ? "JSONEachRow" : "RowBinary", data, settings);
+                                   json_each_row_ ? "JSONEachRow" : "RowBinary", std::move(data),
+                                   settings);
   auto took = steady_clock::now() - sent;
   if (a.ok() && took < timing_.insert_window)
     return destination_result::success();
