@@ -37,7 +37,8 @@ int main(int argc, char** argv) {
   app.add_flag("--quick", quick, "Seconds, not minutes: small workloads (what CTest runs)");
   app.add_option("--scenarios", scenarios,
                  "Comma-separated: bulk, live, many-files, chaos, distributed, restart "
-                 "(default: all)");
+                 "(default: all of these), clickhouse (not in the default: it starts a "
+                 "private ClickHouse server)");
   app.add_option("--json", json_path, "Also write one JSON object per result to this file");
   app.add_option("--logcatch", logcatch, "The logcatch binary (default: next to this one)");
   app.add_option("--work-dir", work_dir, "Scratch folder (default: a new one under /tmp)");
@@ -62,11 +63,12 @@ int main(int argc, char** argv) {
   {
     std::stringstream names(scenarios);
     std::string name;
-    const std::set<std::string> known{"bulk", "live", "many-files", "chaos", "distributed", "restart"};
+    const std::set<std::string> known{"bulk", "live", "many-files", "chaos", "distributed", "restart",
+                                      "clickhouse"};
     while (std::getline(names, name, ','))
       if (known.count(name) == 0) {
         std::cerr << "logcatch-bench: --scenarios: unknown scenario '" << name
-                  << "' (bulk, live, many-files, chaos, distributed, restart)\n";
+                  << "' (bulk, live, many-files, chaos, distributed, restart, clickhouse)\n";
         return 2;
       }
   }
@@ -111,6 +113,17 @@ int main(int argc, char** argv) {
   };
   std::vector<scenario_result> results;
   try {
+    if (wanted("clickhouse")) {
+      clickhouse_options ch;
+      if (quick) {
+        ch.bulk_lines = 200'000;
+        ch.live_files = 2;
+        ch.live_rate = 20'000;
+        ch.live_seconds = 2;
+      }
+      for (auto& r : run_clickhouse(env, ch))
+        results.push_back(std::move(r));
+    }
     if (wanted("bulk")) {
       if (quick)
         bulk.lines = 200'000;

@@ -3,8 +3,8 @@
 // A private ClickHouse server for tests: a generated config in a temp folder,
 // free loopback ports, started as a child process and waited for until it
 // answers `SELECT 1`; stopped with SIGTERM, or SIGKILLed and started again
-// on the same data folder for the fault tests. ClickHouse 18.16's config
-// root element is <yandex>.
+// on the same data folder for the fault tests. The config itself is
+// bench/workload/clickhouse_config (the benchmark starts the same server).
 
 #include <csignal>
 #include <memory>
@@ -13,6 +13,7 @@
 
 #include <httplib.h>
 
+#include "bench/workload/clickhouse_config.hpp"
 #include "bench/workload/loopback_port.hpp"
 #include "process_support.hpp"
 #include "test_support.hpp"
@@ -26,8 +27,7 @@ public:
   explicit clickhouse_server(const std::string& dir, std::string password = "")
     : dir_(dir), password_(std::move(password)), http_port_(free_loopback_port()),
       tcp_port_(free_loopback_port()) {
-    write_file(dir_ + "/config.xml", config(), false);
-    write_file(dir_ + "/users.xml", users(), false);
+    write_clickhouse_config({dir_, http_port_, tcp_port_, password_});
     start();
   }
   ~clickhouse_server() { stop(); }
@@ -41,7 +41,7 @@ public:
   /// Starts the server (again, on the same data folder) and waits until it answers.
   void start() {
     server_ = std::make_unique<child_process>(
-      std::vector<std::string>{"/usr/sbin/clickhouse-server", "--config-file=" + dir_ + "/config.xml"},
+      std::vector<std::string>{clickhouse_server_binary(), "--config-file=" + dir_ + "/config.xml"},
       dir_);
     int exit_code = -1;
     bool up = eventually(
@@ -109,33 +109,6 @@ private:
     auto res = cli.Post("/", "SELECT 1", "text/plain");
     return res && res->status == 200 && res->body == "1\n";
   }
-  std::string config() const {
-    return "<?xml version=\"1.0\"?>\n<yandex>\n"
-           "  <logger><level>warning</level><log>" + dir_ + "/server.log</log>"
-           "<errorlog>" + dir_ + "/server.err.log</errorlog><console>0</console></logger>\n"
-           "  <http_port>" + std::to_string(http_port_) + "</http_port>\n"
-           "  <tcp_port>" + std::to_string(tcp_port_) + "</tcp_port>\n"
-           "  <listen_host>127.0.0.1</listen_host>\n"
-           "  <path>" + dir_ + "/data/</path>\n"
-           "  <tmp_path>" + dir_ + "/tmp/</tmp_path>\n"
-           "  <user_files_path>" + dir_ + "/user_files/</user_files_path>\n"
-           "  <format_schema_path>" + dir_ + "/format_schemas/</format_schema_path>\n"
-           "  <users_config>" + dir_ + "/users.xml</users_config>\n"
-           "  <default_profile>default</default_profile>\n"
-           "  <default_database>default</default_database>\n"
-           "  <mark_cache_size>53687091</mark_cache_size>\n"
-           "</yandex>\n";
-  }
-  std::string users() const {
-    return "<?xml version=\"1.0\"?>\n<yandex>\n"
-           "  <profiles><default></default></profiles>\n"
-           "  <users><default><password>" + password_ + "</password>"
-           "<networks><ip>127.0.0.1</ip></networks><profile>default</profile>"
-           "<quota>default</quota></default></users>\n"
-           "  <quotas><default></default></quotas>\n"
-           "</yandex>\n";
-  }
-
   std::string dir_;
   std::string password_;
   int http_port_;
