@@ -36,9 +36,9 @@ int main(int argc, char** argv) {
   std::string compare;
   app.add_flag("--quick", quick, "Seconds, not minutes: small workloads (what CTest runs)");
   app.add_option("--scenarios", scenarios,
-                 "Comma-separated: bulk, live, many-files, chaos, distributed, restart "
-                 "(default: all of these), clickhouse (not in the default: it starts a "
-                 "private ClickHouse server)");
+                 "Comma-separated: bulk, live, many-files, chaos, distributed, restart, "
+                 "postgresql, clickhouse (default: all but postgresql and clickhouse, which "
+                 "start a private database server)");
   app.add_option("--json", json_path, "Also write one JSON object per result to this file");
   app.add_option("--logcatch", logcatch, "The logcatch binary (default: next to this one)");
   app.add_option("--work-dir", work_dir, "Scratch folder (default: a new one under /tmp)");
@@ -46,7 +46,8 @@ int main(int argc, char** argv) {
   app.add_option("--compare", compare,
                  "Comma-separated peers to run the bulk and live workloads through too: "
                  "rsyslog, syslog-ng (unpacked by scripts/setup.sh --bench-peers)");
-  app.add_option("--bulk-lines", bulk.lines, "bulk: lines in the file (default 10000000, ~1 GiB)");
+  auto* bulk_lines_option =
+    app.add_option("--bulk-lines", bulk.lines, "bulk: lines in the file (default 10000000, ~1 GiB; postgresql: 2000000)");
   app.add_option("--live-files", live.files, "live: files written at once (default 8)");
   int many_files = 0;
   app.add_option("--many-files", many_files,
@@ -60,15 +61,17 @@ int main(int argc, char** argv) {
   } catch (const CLI::ParseError& e) {
     return app.exit(e) == 0 ? 0 : 2;
   }
+  bool bulk_lines_given = bulk_lines_option->count() > 0;
   {
     std::stringstream names(scenarios);
     std::string name;
-    const std::set<std::string> known{"bulk", "live", "many-files", "chaos", "distributed", "restart",
-                                      "clickhouse"};
+    const std::set<std::string> known{"bulk",        "live",    "many-files", "chaos",
+                                      "distributed", "restart", "postgresql", "clickhouse"};
     while (std::getline(names, name, ','))
       if (known.count(name) == 0) {
         std::cerr << "logcatch-bench: --scenarios: unknown scenario '" << name
-                  << "' (bulk, live, many-files, chaos, distributed, restart, clickhouse)\n";
+                  << "' (bulk, live, many-files, chaos, distributed, restart, postgresql, "
+                     "clickhouse)\n";
         return 2;
       }
   }
@@ -201,6 +204,18 @@ int main(int argc, char** argv) {
       env.progress("restart: a tailer crashing every " + std::to_string(restart.crash_every_lines) +
                    " lines");
       results.push_back(run_restart(env, restart));
+    }
+    if (wanted("postgresql")) {
+      postgresql_bench_options pg;
+      if (quick) {
+        pg.bulk_lines = 100'000;
+        pg.live_rate = 10'000;
+        pg.live_seconds = 2;
+      }
+      if (bulk_lines_given)
+        pg.bulk_lines = bulk.lines;
+      for (auto& r : run_postgresql(env, pg))
+        results.push_back(std::move(r));
     }
   } catch (const std::exception& e) {
     std::cerr << "logcatch-bench: " << e.what() << "\n";

@@ -608,8 +608,13 @@ private:
           choice_of(e, {"plain", "json"}) == 0 ? output_format::plain : output_format::json;
       } else if (e.key == "fault") {
         const auto& fault = map_of(e, "a map");
-        for (const auto& f : entries_of(fault, "in sink.fault", {"write_delay"}))
-          sink.fault_write_delay = duration_of(f);
+        for (const auto& f :
+             entries_of(fault, "in sink.fault", {"write_delay", "unknown_outcome_every"})) {
+          if (f.key == "write_delay")
+            sink.fault_write_delay = duration_of(f);
+          else
+            sink.fault_unknown_outcome_every = unsigned_of(f, 1000000);
+        }
       } else {
         remote_only.push_back(&e);
         if (e.key == "address") {

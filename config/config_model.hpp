@@ -120,6 +120,9 @@ struct sink_config {
   tls_config tls;
   /// Test hook: the sink sleeps this long before writing each batch (a slow sink).
   millis fault_write_delay{0};
+  /// Test hook: a database sink takes every Nth committed write for one
+  /// whose outcome is unknown (as if COMMIT's answer were lost); 0 = off.
+  uint64_t fault_unknown_outcome_every = 0;
   database_sink_config database; ///< sink_type::postgresql and clickhouse
 };
 

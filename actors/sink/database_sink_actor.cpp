@@ -154,6 +154,12 @@ void connect(self_ptr self) {
 
 void on_written(self_ptr self, database_reply& reply) {
   auto& st = self->state;
+  auto every = st.cfg.fault_unknown_outcome_every;
+  if (every > 0 && reply.result.ok() && (st.writes + st.write_errors + 1) % every == 0)
+    reply.result = destination_result::failed(
+      write_outcome::unknown, "test hook unknown_outcome_every: the answer to COMMIT is taken as lost");
+  if (reply.result.outcome == write_outcome::unknown)
+    ++st.unknown_outcomes;
   if (!reply.result.ok()) {
     // Back to the front of the queue, whole: checked again after the reload.
     for (auto it = st.flying.rbegin(); it != st.flying.rend(); ++it) {
@@ -279,6 +285,8 @@ void try_write(self_ptr self) {
 database_sink_state::~database_sink_state() {
   log_info(name, "stopped after writing " + std::to_string(lines_written) + " lines in " +
                    std::to_string(writes) + " writes to " + where +
+                   (unknown_outcomes == 0 ? "" : " (" + std::to_string(unknown_outcomes) +
+                                                    " writes of unknown outcome)") +
                    (queue.empty() && flying.empty()
                       ? ""
                       : "; " + std::to_string(queue.size() + flying.size()) +

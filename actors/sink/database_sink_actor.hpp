@@ -75,6 +75,7 @@ struct database_sink_state {
   uint64_t lines_written = 0;
   uint64_t writes = 0;
   uint64_t write_errors = 0;
+  uint64_t unknown_outcomes = 0; ///< writes whose outcome was unknown (the positions were re-read)
 };
 
 /// The one sink all tailers send to when the sink is a database. It has the

@@ -106,6 +106,17 @@ std::vector<scenario_result> run_clickhouse(const bench_env& env, const clickhou
 
 /// Writes `path` anew with `lines` numbered lines of stream `stream` (as
 /// numbered_writer makes them, lengths between the two bounds); returns its size.
+struct postgresql_bench_options {
+  uint64_t bulk_lines = 2'000'000; ///< pre-written, read from head
+  double live_rate = 50'000;       ///< lines/s of the live writer
+  double live_seconds = 10;
+};
+
+/// A private PostgreSQL 15 (needs the postgresql package and root, for
+/// runuser): bulk catch-up and a live rate into the PostgreSQL sink, each
+/// next to the same workload into a file sink, verified by query.
+std::vector<scenario_result> run_postgresql(const bench_env& env, const postgresql_bench_options& opts);
+
 uint64_t write_numbered_file(const std::string& path, const std::string& stream, uint64_t lines,
                              std::size_t min_length, std::size_t max_length);
 

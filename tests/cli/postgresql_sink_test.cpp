@@ -256,3 +256,58 @@ TEST_CASE("postgresql sink: a table of the wrong schema fails the start naming t
   }
   CHECK(pg.number("SELECT count(*) FROM app_lines") == 0);
 }
+
+TEST_CASE("postgresql sink: writes of unknown outcome are checked against the positions read back and never repeated") {
+  temp_dir dir;
+  postgresql_server pg{dir.path()};
+  std::vector<std::unique_ptr<numbered_writer>> writers;
+  writers.push_back(writer_for(dir, "steady", 20000));
+  std::string config = dir / "config.yaml";
+  // Every second committed write is taken as one whose answer was lost.
+  write_file(config, "logs:\n  steady: " + (dir / "steady.log") + "\n" +
+                       sink_section(pg, pg.password_file()) +
+                       "  fault: {unknown_outcome_every: 2}\n");
+  child_process child{{LOGCATCH_BINARY, "run", "--config", config}, dir.path()};
+  writers[0]->start();
+  CHECK(eventually([&] { return writers[0]->written() > 40000; }));
+  auto written = stop_all(writers);
+  INFO(child.err());
+  CHECK(eventually([&] { return row_count(pg) >= static_cast<long long>(total(written)); }));
+  child.signal(SIGTERM);
+  CHECK(child.wait() == 0);
+  CHECK(contains(child.err(), "the answer to COMMIT is taken as lost"));
+  CHECK(contains(child.err(), "lines already delivered")); // a repeated write, skipped
+  CHECK(contains(child.err(), "writes of unknown outcome"));
+  require_delivered_once(pg, written);
+}
+
+TEST_CASE("postgresql sink: a stop while the database is down exits 1 and the next start delivers the rest once") {
+  temp_dir dir;
+  postgresql_server pg{dir.path()};
+  std::vector<std::unique_ptr<numbered_writer>> writers;
+  writers.push_back(writer_for(dir, "steady", 0));
+  std::string config = dir / "config.yaml";
+  write_file(config, "logs:\n  steady: " + (dir / "steady.log") + "\n" +
+                       sink_section(pg, pg.password_file()));
+  writers[0]->write_lines(5000);
+  {
+    child_process child{{LOGCATCH_BINARY, "run", "--config", config}, dir.path()};
+    REQUIRE(eventually([&] { return row_count(pg) == 5000; }));
+    pg.kill_all();
+    writers[0]->write_lines(5000); // read, but the database cannot take it
+    INFO(child.err());
+    CHECK(eventually([&] { return contains(child.err(), "write failed") || contains(child.err(), "cannot connect"); }));
+    child.signal(SIGTERM);
+    CHECK(child.wait() == 1); // not everything read is in the database
+    CHECK(contains(child.err(), "batches were not written (read again at the next start)"));
+  }
+  pg.start();
+  writers[0]->write_lines(5000);
+  auto written = stop_all(writers);
+  child_process again{{LOGCATCH_BINARY, "run", "--config", config}, dir.path()};
+  INFO(again.err());
+  CHECK(eventually([&] { return row_count(pg) >= 15000; }));
+  again.signal(SIGTERM);
+  CHECK(again.wait() == 0);
+  require_delivered_once(pg, written);
+}

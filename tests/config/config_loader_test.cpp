@@ -512,7 +512,7 @@ TEST_CASE("Values of the wrong type name the key, the expected form and the valu
     {"collectlogs:\n  - {logpath: /x, logtopic: [a]}\n", 2, 29,
      "logtopic: expected a key name, got a list"},
     {"logs: {a: /x}\nsink: stdout\n", 2, 7, "sink: expected a map, got 'stdout'"},
-    {"logs: {a: /x}\nsink: {type: kafka}\n", 2, 14, "type: expected stdout, file or remote, got 'kafka'"},
+    {"logs: {a: /x}\nsink: {type: kafka}\n", 2, 14, "type: expected stdout, file, remote, postgresql or clickhouse, got 'kafka'"},
     {"logs: {a: /x}\nsink: {format: xml}\n", 2, 16, "format: expected plain or json, got 'xml'"},
     {"logs: {a: /x}\nsink: {fault: {write_delay: slow}}\n", 2, 29,
      "write_delay: expected a duration"},
