@@ -43,13 +43,15 @@ void apply(self_ptr self, collector_config next) {
   bool database_change = (is_database(st.current.sink) || is_database(next.sink)) &&
                          !(st.current.sink.type == next.sink.type &&
                            st.current.sink.database == next.sink.database);
-  if (was_remote != now_remote || (now_remote && !(next.sink.tls == st.current.sink.tls)) ||
-      database_change) {
+  if (was_remote != now_remote || (now_remote && !(next.sink.tls == st.current.sink.tls))) {
     // Local and remote sinks are different actors (and a different network
     // setup): the rest of the reload applies, the sink stays as it runs.
     log_error(st.name, next.source_file + ": sink change not applied: switching between a "
-                       "remote sink and a local one, changing tls, or changing a database sink, needs "
-                       "a restart of logcatch");
+                       "remote sink and a local one, or changing tls, needs a restart of logcatch");
+    next.sink = st.current.sink;
+  } else if (database_change) {
+    log_error(st.name, next.source_file + ": sink change not applied: switching to, from or "
+                       "between database sinks needs a restart of logcatch");
     next.sink = st.current.sink;
   }
   auto diff = diff_configs(st.current, next);

@@ -262,8 +262,20 @@ postgresql_destination::postgresql_destination(database_sink_config cfg,
 postgresql_destination::~postgresql_destination() = default;
 
 std::string postgresql_destination::name() const {
-  return "postgresql " + (session_ ? session_->where() : std::string("(not connected)")) +
-         " table " + cfg_.table;
+  if (session_)
+    return "postgresql " + session_->where() + " table " + cfg_.table;
+  // Not connected: where the dsn points (libpq's defaults left out).
+  std::map<std::string, std::string> parts;
+  char* error = nullptr;
+  if (PQconninfoOption* options = PQconninfoParse(cfg_.dsn.c_str(), &error)) {
+    for (auto* o = options; o->keyword != nullptr; ++o)
+      if (o->val != nullptr)
+        parts[o->keyword] = o->val;
+    PQconninfoFree(options);
+  }
+  PQfreemem(error);
+  return "postgresql " + parts["host"] + ":" + parts["port"] + "/" + parts["dbname"] + " table " +
+         cfg_.table;
 }
 
 destination_result postgresql_destination::check_columns(

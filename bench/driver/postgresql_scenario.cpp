@@ -42,8 +42,22 @@ std::string sink_yaml(const run_setup& s) {
          s.pg->password_file() + "\n  table: " + s.table + "\n";
 }
 
-/// Lines in the sink so far.
-uint64_t delivered(const run_setup& s, sink_tail* tail) {
+/// Whether the sink holds everything: `lines` lines (file sink), or
+/// positions up to `bytes` (the database: its small positions table is
+/// polled, since a count(*) of the growing table every few ms would load
+/// the server it measures).
+bool all_delivered(const run_setup& s, sink_tail* tail, uint64_t lines, uint64_t bytes) {
+  if (s.kind == sink_kind::file) {
+    tail->poll();
+    return tail->lines() >= lines;
+  }
+  auto n = s.pg->number("SELECT coalesce(sum(\"offset\"), 0) FROM " + s.table +
+                        "_positions WHERE inode <> 0");
+  return n >= 0 && static_cast<uint64_t>(n) >= bytes;
+}
+
+/// Lines in the sink now (at the live run's stop, for the lag).
+uint64_t delivered_lines(const run_setup& s, sink_tail* tail) {
   if (s.kind == sink_kind::file) {
     tail->poll();
     return tail->lines();
@@ -98,7 +112,8 @@ scenario_result run_bulk_into(const bench_env& env, const postgresql_server& pg,
   child collector{{env.logcatch, "run", "--config", config}, {}, s.dir + "/logcatch.stderr"};
   auto deadline = start + std::chrono::minutes(10);
   long peak = 0;
-  while (delivered(s, &tail) < lines && clock_type::now() < deadline && collector.running()) {
+  while (!all_delivered(s, &tail, lines, bytes) && clock_type::now() < deadline &&
+         collector.running()) {
     peak = std::max(peak, collector.rss_kib_now());
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
   }
@@ -142,11 +157,12 @@ scenario_result run_live_into(const bench_env& env, const postgresql_server& pg,
   }
   writer.stop();
   auto written = writer.written();
+  auto written_bytes = static_cast<uint64_t>(fs::file_size(o.path));
   double write_seconds = std::chrono::duration<double>(clock_type::now() - start).count();
-  uint64_t at_stop = delivered(s, &tail);
   auto stopped = clock_type::now();
+  uint64_t at_stop = delivered_lines(s, &tail);
   auto deadline = stopped + std::chrono::minutes(5);
-  while (delivered(s, &tail) < written && clock_type::now() < deadline)
+  while (!all_delivered(s, &tail, written, written_bytes) && clock_type::now() < deadline)
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
   double catch_up = std::chrono::duration<double>(clock_type::now() - stopped).count();
   peak = std::max(peak, collector.peak_rss_kib());
