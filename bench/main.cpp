@@ -37,7 +37,8 @@ int main(int argc, char** argv) {
   app.add_flag("--quick", quick, "Seconds, not minutes: small workloads (what CTest runs)");
   app.add_option("--scenarios", scenarios,
                  "Comma-separated: bulk, live, many-files, chaos, distributed, restart, "
-                 "postgresql (default: all but postgresql, which starts a PostgreSQL server)");
+                 "postgresql, clickhouse (default: all but postgresql and clickhouse, which "
+                 "start a private database server)");
   app.add_option("--json", json_path, "Also write one JSON object per result to this file");
   app.add_option("--logcatch", logcatch, "The logcatch binary (default: next to this one)");
   app.add_option("--work-dir", work_dir, "Scratch folder (default: a new one under /tmp)");
@@ -65,11 +66,12 @@ int main(int argc, char** argv) {
     std::stringstream names(scenarios);
     std::string name;
     const std::set<std::string> known{"bulk",        "live",    "many-files", "chaos",
-                                      "distributed", "restart", "postgresql"};
+                                      "distributed", "restart", "postgresql", "clickhouse"};
     while (std::getline(names, name, ','))
       if (known.count(name) == 0) {
         std::cerr << "logcatch-bench: --scenarios: unknown scenario '" << name
-                  << "' (bulk, live, many-files, chaos, distributed, restart, postgresql)\n";
+                  << "' (bulk, live, many-files, chaos, distributed, restart, postgresql, "
+                     "clickhouse)\n";
         return 2;
       }
   }
@@ -114,6 +116,17 @@ int main(int argc, char** argv) {
   };
   std::vector<scenario_result> results;
   try {
+    if (wanted("clickhouse")) {
+      clickhouse_options ch;
+      if (quick) {
+        ch.bulk_lines = 200'000;
+        ch.live_files = 2;
+        ch.live_rate = 20'000;
+        ch.live_seconds = 2;
+      }
+      for (auto& r : run_clickhouse(env, ch))
+        results.push_back(std::move(r));
+    }
     if (wanted("bulk")) {
       if (quick)
         bulk.lines = 200'000;
@@ -219,11 +232,17 @@ int main(int argc, char** argv) {
     fs::remove_all(work_dir);
   // Exactly-once is the one thing a benchmark run must not get wrong (of
   // logcatch: peers' losses are reported, not ours to fail on).
-  for (auto& r : results)
+  for (auto& r : results) {
+    if (r.scenario == "clickhouse" && !r.verified) { // its check is a query: it must have run
+      std::cerr << "logcatch-bench: " << r.scenario << " " << r.variant << " not verified: "
+                << r.note << "\n";
+      return 1;
+    }
     if (r.collector == "logcatch" && r.verified && !r.clean()) {
       std::cerr << "logcatch-bench: lines lost or duplicated in " << r.scenario << " " << r.variant
                 << "\n";
       return 1;
     }
+  }
   return 0;
 }

@@ -18,7 +18,7 @@ done
 
 packages=(g++ make cmake pkg-config libcaf-dev libyaml-cpp-dev catch2 libcli11-dev
           libspdlog-dev libcpp-httplib-dev zlib1g-dev help2man dpkg-dev systemd logrotate
-          libpq-dev postgresql)
+          libpq-dev postgresql clickhouse-server clickhouse-client)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
@@ -30,6 +30,12 @@ if ((${#missing[@]})); then
   export DEBIAN_FRONTEND=noninteractive
   $sudo apt-get update -qq
   $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  # The tests run private ClickHouse servers on free ports; the system service
+  # the package enables (ports 8123/9000, ~80 MB) is not needed by them: when
+  # this run installed it, it is stopped and disabled again.
+  if [[ " ${missing[*]} " == *" clickhouse-server "* ]] && [ -d /run/systemd/system ]; then
+    $sudo systemctl disable --now clickhouse-server >/dev/null 2>&1 || true
+  fi
 fi
 
 build_dir="${BUILD_DIR:-build}"

@@ -2,6 +2,7 @@
 
 #include <stdexcept>
 
+#include "actors/sink/database_destination_clickhouse.hpp"
 #include "actors/sink/database_destination_postgresql.hpp"
 
 namespace logcatch {
@@ -11,8 +12,7 @@ std::unique_ptr<database_destination> make_database_destination(const sink_confi
     case sink_type::postgresql:
       return std::make_unique<postgresql_destination>(cfg.database);
     case sink_type::clickhouse:
-      // The ClickHouse destination (issue 13, branch wip-13b) plugs in here.
-      throw std::invalid_argument("sink type clickhouse: not built into this logcatch yet");
+      return std::make_unique<clickhouse_destination>(cfg.database);
     default:
       throw std::invalid_argument("not a database sink type");
   }

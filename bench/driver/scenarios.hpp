@@ -90,6 +90,20 @@ struct restart_options {
 /// reading, from logcatch's own log; exactly-once through it all.
 scenario_result run_restart(const bench_env& env, const restart_options& opts);
 
+struct clickhouse_options {
+  uint64_t bulk_lines = 2'000'000;
+  std::size_t min_length = 20; ///< line lengths, as bulk's
+  std::size_t max_length = 190;
+  int live_files = 4;
+  double live_rate = 100'000; ///< lines/s of all writers together
+  double live_seconds = 10;
+};
+
+/// The ClickHouse sink into a private ClickHouse server (clickhouse-server
+/// installed): bulk catch-up and a live rate, verified by query, with the
+/// file sink on the same workloads in the same run.
+std::vector<scenario_result> run_clickhouse(const bench_env& env, const clickhouse_options& opts);
+
 /// Writes `path` anew with `lines` numbered lines of stream `stream` (as
 /// numbered_writer makes them, lengths between the two bounds); returns its size.
 struct postgresql_bench_options {

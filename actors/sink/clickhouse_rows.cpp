@@ -1,0 +1,133 @@
+#include "actors/sink/clickhouse_rows.hpp"
+
+#include <algorithm>
+
+#include "actors/sink/clickhouse_row_binary.hpp"
+#include "actors/sink/line_formatter.hpp"
+
+namespace logcatch {
+
+namespace {
+
+constexpr uint64_t us_per_second = 1000000;
+
+/// One row as the encoders see it.
+struct row_view {
+  const line_batch* batch;
+  uint32_t time_us;
+  const char* line;
+  std::size_t length;
+  uint64_t offset;
+  uint64_t end_offset;
+  bool cut;
+};
+
+/// Calls f(row_view) for every new line of the write, in order.
+template <class F>
+std::size_t for_each_row(const destination_write& w, uint64_t first_stamp, F&& f) {
+  std::size_t rows = 0;
+  for (std::size_t b = 0; b < w.batches.size(); ++b) {
+    const line_batch& batch = *w.batches[b].batch;
+    auto time_us = static_cast<uint32_t>((first_stamp + b) % us_per_second);
+    uint64_t offset = batch.start_offset;
+    uint32_t begin = 0;
+    auto adjust = batch.size_adjust.begin();
+    for (std::size_t i = 0; i < batch.ends.size(); ++i) {
+      int64_t delta = 0;
+      while (adjust != batch.size_adjust.end() && adjust->line < i)
+        ++adjust;
+      if (adjust != batch.size_adjust.end() && adjust->line == i)
+        delta = adjust->delta;
+      uint32_t end = batch.ends[i];
+      uint64_t next = offset + static_cast<uint64_t>(static_cast<int64_t>(end - begin) + delta);
+      // The last row carries the batch's end: bytes consumed after its last
+      // line (none usually) count as delivered with it.
+      bool last = i + 1 == batch.ends.size();
+      if (i >= w.batches[b].first_line) {
+        f(row_view{&batch, time_us, batch.data.data() + begin, end - begin - 1, offset,
+                   last ? std::max(next, batch.end_offset) : next, delta > 0});
+        ++rows;
+      }
+      offset = next;
+      begin = end;
+    }
+  }
+  return rows;
+}
+
+} // namespace
+
+uint64_t clickhouse_first_stamp(int64_t collected_us, uint64_t last, std::size_t batches) {
+  uint64_t first = std::max<uint64_t>(collected_us > 0 ? static_cast<uint64_t>(collected_us) : 0,
+                                      last + 1);
+  uint64_t span = batches == 0 ? 0 : batches - 1;
+  if (first % us_per_second + span >= us_per_second)
+    first = (first / us_per_second + 1) * us_per_second;
+  return first;
+}
+
+std::string clickhouse_rows_structure() {
+  return "time_us UInt32, node String, key String, file String, offset UInt64, line String, "
+         "cut UInt8, device UInt64, inode UInt64, prefix_len UInt32, prefix_hash UInt64, "
+         "reading UInt64, end_offset UInt64";
+}
+
+std::size_t encode_rows_row_binary(const destination_write& w, uint64_t first_stamp,
+                                   std::string& out) {
+  std::size_t bytes = 0;
+  for (auto& b : w.batches)
+    bytes += b.batch->data.size() + b.batch->ends.size() * 80;
+  out.reserve(out.size() + bytes);
+  row_binary_writer rb(out);
+  return for_each_row(w, first_stamp, [&](const row_view& r) {
+    const line_batch& batch = *r.batch;
+    rb.u32(r.time_us);
+    rb.string(batch.node);
+    rb.string(batch.key);
+    rb.string(batch.path);
+    rb.u64(r.offset);
+    rb.string(r.line, r.length);
+    rb.u8(r.cut ? 1 : 0);
+    rb.u64(batch.file.device);
+    rb.u64(batch.file.inode);
+    rb.u32(batch.file.prefix_len);
+    rb.u64(batch.file.prefix_hash);
+    rb.u64(batch.reading);
+    rb.u64(r.end_offset);
+  });
+}
+
+std::size_t encode_rows_json_each_row(const destination_write& w, uint64_t first_stamp,
+                                      std::string& out) {
+  auto number = [&](const char* name, uint64_t v) {
+    out += ",\"";
+    out += name;
+    out += "\":";
+    out += std::to_string(v);
+  };
+  auto text = [&](const char* name, const char* data, std::size_t n) {
+    out += ",\"";
+    out += name;
+    out += "\":";
+    append_json_string(out, data, n);
+  };
+  return for_each_row(w, first_stamp, [&](const row_view& r) {
+    const line_batch& batch = *r.batch;
+    out += "{\"time_us\":" + std::to_string(r.time_us);
+    text("node", batch.node.data(), batch.node.size());
+    text("key", batch.key.data(), batch.key.size());
+    text("file", batch.path.data(), batch.path.size());
+    number("offset", r.offset);
+    text("line", r.line, r.length);
+    number("cut", r.cut ? 1 : 0);
+    number("device", batch.file.device);
+    number("inode", batch.file.inode);
+    number("prefix_len", batch.file.prefix_len);
+    number("prefix_hash", batch.file.prefix_hash);
+    number("reading", batch.reading);
+    number("end_offset", r.end_offset);
+    out += "}\n";
+  });
+}
+
+} // namespace logcatch

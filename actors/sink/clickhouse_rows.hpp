@@ -1,0 +1,42 @@
+#pragma once
+
+// The rows of one ClickHouse write, encoded for the insert: every line of
+// the write's batches with its file identity and the position after it.
+// Pure: no connection here.
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+
+#include "actors/sink/database_destination.hpp"
+
+namespace logcatch {
+
+/// The rows' stamps: batch i of a write gets `first + i` (microseconds since
+/// the epoch), so the latest row of a file identity is the one with the
+/// highest (stamp, end_offset), whatever order the rows are stored in. The
+/// first stamp is the write's collection time, moved forward past `last`
+/// (the highest stamp stored so far: stamps never go back, even when the
+/// clock does) and, when the write's stamps would cross a second, to the
+/// next second: every row of a write shares its `time` second, so one
+/// insert never spans two daily partitions (two parts, no longer atomic).
+uint64_t clickhouse_first_stamp(int64_t collected_us, uint64_t last, std::size_t batches);
+
+/// The columns the rows are sent with (the external table's structure):
+/// the lines table's columns except `time`, which the insert's SELECT
+/// computes from the write's one second.
+std::string clickhouse_rows_structure();
+
+/// Appends the write's rows as RowBinary in clickhouse_rows_structure()'s
+/// order. A line's bytes go in as they are in the file: a ClickHouse String
+/// holds bytes, so bytes that are not UTF-8 are kept exactly (the JSON
+/// format escapes them instead). Returns the number of rows.
+std::size_t encode_rows_row_binary(const destination_write& w, uint64_t first_stamp,
+                                   std::string& out);
+
+/// The same rows as JSONEachRow, for the format measurement only (the
+/// destination inserts RowBinary, which measured faster: bench/RESULTS.md).
+std::size_t encode_rows_json_each_row(const destination_write& w, uint64_t first_stamp,
+                                      std::string& out);
+
+} // namespace logcatch

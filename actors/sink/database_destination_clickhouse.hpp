@@ -1,0 +1,102 @@
+#pragma once
+
+// The ClickHouse destination (sink.type: clickhouse). ClickHouse 18.16 has
+// no transactions, so exactly-once rests on three things:
+//
+//  1. One write's rows go in one INSERT that makes one part: an insert of
+//     one block is atomic, and the settings sent with it (max_insert_block_
+//     size, min_insert_block_size_rows/bytes, max_block_size) raise every
+//     bound that would split it, so only the sink's batch bounds (max_rows,
+//     max_bytes) limit a write. The rows of one write share one `time`
+//     second, so they never fall into two daily partitions.
+//  2. Every row carries its file identity and the position after it, so
+//     the positions are read back from the rows (clickhouse_positions).
+//  3. An insert whose outcome is unknown must not land later, after the
+//     positions were read back (a stopped server resumes and finishes it).
+//     The insert is `INSERT ... SELECT ... FROM _rows WHERE now() < D`, the
+//     rows sent as external data, D a deadline on the server's clock a few
+//     seconds ahead: after an unknown outcome the positions are read only
+//     once the server's clock is past D and the query (by its id) is not
+//     running, so it either landed before or never will.
+//
+//   write():  rows (fenced)  ->  positions events  ->  written
+//                 | unknown            | fails
+//                 v                    v
+//   load_positions(): wait out the fence -> latest events + newer rows
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include "actors/sink/clickhouse_schema.hpp"
+#include "actors/sink/database_destination.hpp"
+
+namespace logcatch {
+
+class clickhouse_http;
+
+/// Time bounds of the ClickHouse destination.
+struct clickhouse_timing {
+  /// How long an insert may take: its deadline on the server's clock is this
+  /// far after it is sent, and an answer later than that is an unknown outcome.
+  std::chrono::seconds insert_window{10};
+  /// The server's clock is read again after this long (it maps local time
+  /// to the server's for the deadlines).
+  std::chrono::seconds clock_probe_every{60};
+};
+
+class clickhouse_destination final : public database_destination {
+public:
+  explicit clickhouse_destination(database_sink_config cfg,
+                                           clickhouse_timing timing = {});
+  ~clickhouse_destination() override;
+
+  std::string name() const override;
+  destination_result prepare() override;
+  destination_result load_positions(stored_positions& out) override;
+  destination_result write(const destination_write& w) override;
+
+  /// Rows are sent as RowBinary (measured faster than JSONEachRow); the
+  /// measurement switches to JSONEachRow with this.
+  void use_json_each_row_for_measurement(bool on) { json_each_row_ = on; }
+
+private:
+  destination_result connect();
+  destination_result check_table(const std::string& table,
+                                 const std::vector<clickhouse_column>& expected);
+  destination_result read_server_clock();
+  destination_result insert_rows(const destination_write& w, uint64_t first_stamp);
+  destination_result insert_events(const std::string& events_rowbinary);
+  /// Waits until an insert of unknown outcome can no longer land.
+  destination_result settle_unknown_insert();
+
+  database_sink_config cfg_;
+  clickhouse_timing timing_;
+  std::unique_ptr<clickhouse_http> http_;
+  std::string lines_;     ///< `db`.`table`
+  std::string positions_; ///< `db`.`table_positions`
+  bool json_each_row_ = false;
+
+  /// What the positions table says, as far as this destination knows:
+  /// writes send events against it.
+  stored_positions stored_;
+  bool positions_read_ = false;
+  uint64_t last_stamp_ = 0;
+
+  /// The server's clock: `server_seconds` read between `asked` and now.
+  struct server_clock {
+    bool known = false;
+    uint64_t server_seconds = 0;
+    std::chrono::steady_clock::time_point asked;
+  } clock_;
+
+  /// An insert whose outcome is unknown: its query id and deadline.
+  struct unknown_insert {
+    bool pending = false;
+    std::string query_id;
+    uint64_t deadline = 0; ///< server seconds
+  } unknown_;
+};
+
+} // namespace logcatch
