@@ -15,6 +15,10 @@ struct aggregator_options {
   std::string state_dir;          ///< checkpoints, as for a collector's file sink
   std::string auth_token;         ///< what collectors must say in their hello
   tls_config tls;                 ///< mutual TLS when enabled
+  /// Start even though the output exists and the state file does not
+  /// (--accept-output-without-state): collectors then send again what the
+  /// lost state said was delivered.
+  bool accept_output_without_state = false;
 };
 
 /// A running aggregator: its own actor system with CAF's network layer, and
@@ -24,7 +28,8 @@ struct aggregator_options {
 class aggregator {
 public:
   /// Throws std::runtime_error when the sink cannot be opened or the address
-  /// cannot be listened on (the message names it and the cause).
+  /// cannot be listened on (the message names it and the cause), and when
+  /// the output file exists with lines but its state file does not.
   explicit aggregator(const aggregator_options& opts);
   ~aggregator();
   aggregator(const aggregator&) = delete;

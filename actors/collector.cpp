@@ -6,6 +6,7 @@
 #include "actors/config_watcher/config_watcher_actor.hpp"
 #include "actors/metrics/metrics_server.hpp"
 #include "actors/messages.hpp"
+#include "actors/remote/collector_instance.hpp"
 #include "actors/root/root_actor.hpp"
 #include "actors/sink/remote_sink_actor.hpp"
 #include "actors/self_log.hpp"
@@ -33,12 +34,14 @@ struct collector::impl {
 collector::collector(const collector_config& cfg, batch_observer observer,
                      const std::string& config_path) {
   if (cfg.sink.type == sink_type::remote) {
-    // Positions live at the aggregator: no local output, no state file.
+    // Positions live at the aggregator: no local output, no state file;
+    // only the instance id that tells the aggregator "the same collector".
+    auto instance = collector_instance_id(cfg.state_dir); // throws before any actor exists
     impl_ = std::make_unique<impl>(cfg.sink);
     auto& sys = impl_->system;
     auto connector = cfg.sink.tls.enabled() ? sys.openssl_manager().actor_handle()
                                             : sys.middleman().actor_handle();
-    impl_->sink = sys.spawn(remote_sink_actor, cfg.sink, connector, impl_->metrics);
+    impl_->sink = sys.spawn(remote_sink_actor, cfg.sink, connector, impl_->metrics, instance);
   } else {
     // Recovery and opening the output throw before any actor exists.
     auto opts = prepare_sink(cfg.sink, cfg.state_dir);

@@ -55,8 +55,13 @@ int aggregate_command(const aggregate_flags& flags) {
   }
   if (!flags.state_dir.empty())
     cfg.state_dir = std::filesystem::absolute(flags.state_dir).lexically_normal().string();
-  if (!flags.auth_token.empty())
+  if (flags.auth_token_given) {
+    // An empty secret would mean "no authentication": never by accident.
+    if (flags.auth_token.empty())
+      return usage_error("--auth-token: the token is empty (that would accept any collector); "
+                         "give a secret, preferably with --auth-token-file FILE");
     cfg.auth_token = flags.auth_token;
+  }
   if (!flags.auth_token_file.empty()) {
     try { // the same rules as auth_token_file in a config
       cfg.auth_token = read_token_file(flags.auth_token_file);
@@ -66,6 +71,9 @@ int aggregate_command(const aggregate_flags& flags) {
   }
   if (!configure_self_log(cfg.log, cfg.source_file))
     return 2;
+  if (flags.auth_token_given)
+    log_warn("main", "--auth-token: the secret is visible to every user of this machine (ps, "
+                     "/proc/PID/cmdline); use --auth-token-file FILE or auth_token_file in the config");
 
   aggregator_options opts;
   opts.host = cfg.host;
@@ -74,6 +82,7 @@ int aggregate_command(const aggregate_flags& flags) {
   opts.state_dir = cfg.state_dir;
   opts.auth_token = cfg.auth_token;
   opts.tls = cfg.tls;
+  opts.accept_output_without_state = flags.accept_output_without_state;
   try {
     aggregator running{opts};
     for (;;) {

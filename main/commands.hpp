@@ -28,7 +28,9 @@ struct aggregate_flags {
   std::string format;    ///< default plain
   std::string state_dir; ///< default: the sink file's folder (none for stdout)
   std::string auth_token;
+  bool auth_token_given = false; ///< --auth-token was on the command line (even empty)
   std::string auth_token_file;
+  bool accept_output_without_state = false;
 };
 
 /// `logcatch aggregate`: receive lines from collectors on other nodes.

@@ -1,0 +1,189 @@
+// Issue 12: a `logcatch aggregate` process attacked by peers on 127.0.0.1
+// (real CAF nodes over TCP) while honest collectors ship lines: each attack
+// costs the attacker at most its own session, and the honest collectors lose
+// and duplicate nothing.
+
+#include <catch2/catch.hpp>
+#include <csignal>
+#include <memory>
+
+#include "fake_collector.hpp"
+#include "process_support.hpp"
+
+using namespace logcatch;
+using namespace logcatch::test;
+
+namespace {
+
+const std::string token = "s3cret-token";
+
+std::unique_ptr<child_process> start_aggregator(const temp_dir& dir, uint16_t& port) {
+  write_file(dir / "token", token + "\n", false);
+  std::vector<std::string> argv{LOGCATCH_BINARY, "aggregate",        "--listen", "127.0.0.1:0",
+                                "--sink-path",   dir / "out.json", "--format", "json",
+                                "--auth-token-file", dir / "token"};
+  auto child = std::make_unique<child_process>(argv, dir.path());
+  std::string marker = "listening on 127.0.0.1:";
+  REQUIRE(eventually([&] { return contains(child->err(), marker); }));
+  auto err = child->err();
+  port = static_cast<uint16_t>(std::stoul(err.substr(err.find(marker) + marker.size())));
+  return child;
+}
+
+std::string line(const std::string& text) {
+  return "\"line\":\"" + text + "\"";
+}
+
+/// Stops the aggregator gracefully and returns its output.
+std::string stop(child_process& agg, const temp_dir& dir) {
+  agg.signal(SIGTERM);
+  INFO(agg.err());
+  CHECK(agg.wait() == 0);
+  return read_file(dir / "out.json");
+}
+
+} // namespace
+
+TEST_CASE("exit, down and error messages from a peer without the token are dropped and the aggregator keeps writing") {
+  temp_dir dir;
+  uint16_t port = 0;
+  auto agg = start_aggregator(dir, port);
+  fake_collector honest;
+  REQUIRE(honest.connect(port));
+  REQUIRE(honest.hello("honest", token));
+  REQUIRE(honest.deliver(batch_of(0, "honest 0 x\n", true)));
+  {
+    fake_collector stranger; // no hello: it knows only the published actor
+    REQUIRE(stranger.connect(port));
+    stranger.self->send_exit(stranger.aggregator, caf::exit_reason::user_shutdown);
+    stranger.self->send_exit(stranger.aggregator, caf::exit_reason::kill); // not trappable by an actor
+    stranger.self->send(stranger.aggregator,
+                        caf::down_msg{stranger.self->address(), caf::exit_reason::kill});
+    stranger.self->send(stranger.aggregator, caf::make_error(caf::sec::runtime_error));
+    CHECK(eventually([&] { return contains(agg->err(), "dropped an exit message"); }));
+  }
+  // The sink still writes and acknowledges, and new collectors still get in.
+  REQUIRE(honest.deliver(batch_of(11, "honest 1 x\n", false)));
+  fake_collector late;
+  late.instance = "1a7e";
+  REQUIRE(late.connect(port));
+  REQUIRE(late.hello("late", token));
+  REQUIRE(late.deliver(batch_of(0, "late 0 x\n", true)));
+  auto out = stop(*agg, dir);
+  INFO(out);
+  CHECK(count(out, line("honest 0 x")) == 1);
+  CHECK(count(out, line("honest 1 x")) == 1);
+  CHECK(count(out, line("late 0 x")) == 1);
+}
+
+TEST_CASE("a batch whose line ends run past its data ends its sender's session and no other collector notices") {
+  temp_dir dir;
+  uint16_t port = 0;
+  auto agg = start_aggregator(dir, port);
+  fake_collector honest;
+  REQUIRE(honest.connect(port));
+  REQUIRE(honest.hello("honest", token));
+  REQUIRE(honest.deliver(batch_of(0, "honest 0 x\n", true)));
+  fake_collector bad;
+  bad.instance = "bad0";
+  REQUIRE(bad.connect(port));
+  REQUIRE(bad.hello("bad", token));
+  auto b = batch_of(0, "bad 0 x\nbad 1 x\n", true);
+  b.ends.back() = 100000; // used to crash the aggregator (SIGSEGV)
+  b.session = bad.session;
+  bad.self->send(bad.aggregator, b);
+  CHECK(bad.refused());
+  CHECK(contains(bad.last_error, "ends[1] = 100000 is past the 16 bytes of data"));
+  CHECK(eventually([&] {
+    return contains(agg->err(), "collector 'bad'") && contains(agg->err(), "is past the 16 bytes");
+  }));
+  // Its credential is dead: nothing more is taken from it without a new hello.
+  CHECK_FALSE(bad.deliver(batch_of(0, "bad 2 x\n", true), std::chrono::seconds(5)));
+  CHECK(agg->wait(std::chrono::milliseconds(0)) < 0); // still running
+  REQUIRE(honest.deliver(batch_of(11, "honest 1 x\n", false)));
+  REQUIRE(bad.hello("bad", token));
+  REQUIRE(bad.deliver(batch_of(0, "bad 3 x\n", true)));
+  auto out = stop(*agg, dir);
+  INFO(out);
+  CHECK(count(out, line("honest 0 x")) == 1);
+  CHECK(count(out, line("honest 1 x")) == 1);
+  CHECK(count(out, line("bad 3 x")) == 1);
+  CHECK_FALSE(contains(out, "bad 0 x"));
+  CHECK_FALSE(contains(out, "bad 2 x"));
+}
+
+TEST_CASE("a peer without the token cannot write as an authenticated collector nor learn its positions") {
+  temp_dir dir;
+  uint16_t port = 0;
+  auto agg = start_aggregator(dir, port);
+  fake_collector honest;
+  REQUIRE(honest.connect(port));
+  REQUIRE(honest.hello("honest", token));
+  REQUIRE(honest.deliver(batch_of(0, "honest 0 x\n", true)));
+  auto old = honest.session;
+  REQUIRE(honest.hello("honest", token)); // reconnected: a new session, the old one is dead
+  CHECK(honest.session != old);
+
+  fake_collector stranger;
+  REQUIRE(stranger.connect(port));
+  auto forged = batch_of(11, "forged 0 x\n", false);
+  forged.node = "honest"; // what it claims counts for nothing
+  for (auto credential : {session_credential{}, session_credential{1, 2}, old}) {
+    stranger.session = credential;
+    CHECK_FALSE(stranger.deliver(forged, std::chrono::seconds(3)));
+    CHECK_FALSE(stranger.sync("app", credential));
+    CHECK(contains(stranger.last_error, "no live session"));
+  }
+  // A batch moving the position 50 MB on, with a live credential: refused
+  // as inconsistent (its offsets do not match its lines).
+  auto ahead = batch_of(11, "honest 1 x\n", false);
+  ahead.end_offset += 50 * 1000 * 1000;
+  CHECK_FALSE(honest.deliver(ahead, std::chrono::seconds(5)));
+  REQUIRE(honest.hello("honest", token));
+  REQUIRE(honest.deliver(batch_of(11, "honest 1 x\n", false)));
+  CHECK(honest.sync("app", honest.session));
+  CHECK(eventually([&] { return contains(agg->err(), "refused a batch from node"); }));
+  auto out = stop(*agg, dir);
+  INFO(out);
+  CHECK_FALSE(contains(out, "forged"));
+  CHECK(count(out, line("honest 0 x")) == 1);
+  CHECK(count(out, line("honest 1 x")) == 1);
+}
+
+TEST_CASE("one node name is held by one live collector: another is refused on both sides, the same one takes it over") {
+  temp_dir dir;
+  uint16_t port = 0;
+  auto agg = start_aggregator(dir, port);
+  auto first = std::make_unique<fake_collector>();
+  first->instance = "aaaa";
+  REQUIRE(first->connect(port));
+  REQUIRE(first->hello("dup", token));
+  REQUIRE(first->deliver(batch_of(0, "first 0 x\n", true)));
+
+  fake_collector second;
+  second.instance = "bbbb";
+  REQUIRE(second.connect(port));
+  CHECK_FALSE(second.hello("dup", token));
+  CHECK(contains(second.last_error, "node name 'dup' is held by another live collector"));
+  CHECK(eventually([&] {
+    return contains(agg->err(), "refused collector 'dup'") &&
+           contains(agg->err(), "held by another live collector");
+  }));
+
+  // The first collector restarted (same instance id, new process and node id).
+  auto restarted = std::make_unique<fake_collector>();
+  restarted->instance = "aaaa";
+  REQUIRE(restarted->connect(port));
+  REQUIRE(restarted->hello("dup", token));
+  CHECK_FALSE(first->deliver(batch_of(10, "first 1 x\n", false), std::chrono::seconds(3)));
+  REQUIRE(restarted->deliver(batch_of(10, "first 1 x\n", false)));
+
+  // Entries go with their connections: once both are gone the name is free.
+  first.reset();
+  restarted.reset();
+  CHECK(eventually([&] { return second.hello("dup", token); }));
+  auto out = stop(*agg, dir);
+  INFO(out);
+  CHECK(count(out, line("first 0 x")) == 1);
+  CHECK(count(out, line("first 1 x")) == 1);
+}
