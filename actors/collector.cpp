@@ -36,7 +36,16 @@ collector::collector(const collector_config& cfg, batch_observer observer,
   if (cfg.sink.type == sink_type::remote) {
     // Positions live at the aggregator: no local output, no state file;
     // only the instance id that tells the aggregator "the same collector".
-    auto instance = collector_instance_id(cfg.state_dir); // throws before any actor exists
+    std::string instance;
+    try {
+      instance = collector_instance_id(cfg.state_dir);
+    } catch (const std::exception& e) {
+      // Still a collector: with an id for this run only, a restart is taken
+      // for another collector until the aggregator sees the old one gone.
+      instance = one_run_instance_id();
+      log_warn("remote sink", std::string(e.what()) + "; using instance id " + instance +
+                                " for this run only");
+    }
     impl_ = std::make_unique<impl>(cfg.sink);
     auto& sys = impl_->system;
     auto connector = cfg.sink.tls.enabled() ? sys.openssl_manager().actor_handle()

@@ -21,6 +21,14 @@ bool valid_instance_id(const std::string& id) {
   return true;
 }
 
+std::string one_run_instance_id() {
+  auto a = session_credential::random();
+  char text[33];
+  std::snprintf(text, sizeof text, "%016llx%016llx", static_cast<unsigned long long>(a.hi),
+                static_cast<unsigned long long>(a.lo));
+  return text;
+}
+
 std::string collector_instance_id(const std::string& state_dir) {
   std::string path = (state_dir.empty() ? std::string(".") : state_dir) + "/collector-instance";
   std::ifstream in(path);
@@ -32,13 +40,9 @@ std::string collector_instance_id(const std::string& state_dir) {
                                "delete it to draw a new one");
     return id;
   }
-  if (errno != ENOENT)
-    throw std::runtime_error(path + ": cannot read: " + std::strerror(errno));
-  auto a = session_credential::random();
-  char text[33];
-  std::snprintf(text, sizeof text, "%016llx%016llx", static_cast<unsigned long long>(a.hi),
-                static_cast<unsigned long long>(a.lo));
-  std::string id = text;
+  if (::access(path.c_str(), F_OK) == 0)
+    throw std::runtime_error(path + ": cannot read it");
+  std::string id = one_run_instance_id();
   // Written to a temporary name and renamed: a crash leaves the old state
   // (none) or the whole id, never half of one.
   std::string tmp = path + ".tmp";

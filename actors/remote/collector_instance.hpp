@@ -14,6 +14,9 @@ namespace logcatch {
 /// file when it cannot be read or created, or holds something else.
 std::string collector_instance_id(const std::string& state_dir);
 
+/// A fresh id (32 random hex digits), kept nowhere: when state_dir is not writable.
+std::string one_run_instance_id();
+
 /// True for what collector_instance_id returns: 1..64 hex digits.
 bool valid_instance_id(const std::string& id);
 
