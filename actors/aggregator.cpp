@@ -1,6 +1,7 @@
 #include "actors/aggregator.hpp"
 
 #include <filesystem>
+#include <sys/resource.h>
 #include <stdexcept>
 
 #include <caf/io/all.hpp>
@@ -8,6 +9,7 @@
 #include <caf/openssl/publish.hpp>
 
 #include "actors/messages.hpp"
+#include "actors/remote/connection_guard.hpp"
 #include "actors/remote/gateway_actor.hpp"
 #include "actors/self_log.hpp"
 #include "actors/sink/sink_actor.hpp"
@@ -24,6 +26,7 @@ struct aggregator::impl {
   caf::actor sink;
   caf::actor gateway; ///< what is published: the sink is not reachable from the network
   uint16_t port = 0;
+  std::unique_ptr<connection_guard> guard; ///< cuts silent and excess connections
   bool stopped = false;
   bool stop_complete = true;
 };
@@ -51,6 +54,16 @@ void check_state_matches_output(const aggregator_options& opts) {
     "with --accept-output-without-state to append to it anyway");
 }
 
+/// The connection limit when none is configured: the fd limit less what the
+/// aggregator needs besides (output, state file, CAF's pipes and epoll).
+std::size_t default_max_connections() {
+  rlimit nofile{};
+  if (::getrlimit(RLIMIT_NOFILE, &nofile) != 0 || nofile.rlim_cur == RLIM_INFINITY)
+    return 4096;
+  return nofile.rlim_cur > 128 ? static_cast<std::size_t>(nofile.rlim_cur) - 64
+                               : static_cast<std::size_t>(nofile.rlim_cur) / 2;
+}
+
 } // namespace
 
 aggregator::aggregator(const aggregator_options& opts) {
@@ -73,10 +86,13 @@ aggregator::aggregator(const aggregator_options& opts) {
     throw std::runtime_error(opts.host + ":" + std::to_string(opts.port) + ": cannot listen: " + why);
   }
   impl_->port = *published;
+  auto max_connections = opts.max_connections > 0 ? opts.max_connections : default_max_connections();
+  impl_->guard = std::make_unique<connection_guard>(impl_->port, opts.handshake_deadline, max_connections);
   if (opts.auth_token.empty())
     log_warn("aggregator", "no auth token: any collector that reaches the port is accepted");
   log_info("aggregator", "listening on " + opts.host + ":" + std::to_string(impl_->port) +
-                           (impl_->tls ? " (mutual TLS)" : ""));
+                           (impl_->tls ? " (mutual TLS)" : "") + ", at most " +
+                           std::to_string(max_connections) + " connections");
 }
 
 aggregator::~aggregator() {
@@ -91,6 +107,7 @@ bool aggregator::stop() {
   if (!impl_ || impl_->stopped)
     return impl_ ? impl_->stop_complete : true;
   impl_->stopped = true;
+  impl_->guard.reset();
   if (impl_->tls) { // (caf/openssl/unpublish.hpp does not compile in 0.17.6)
     caf::scoped_actor self{impl_->system};
     self->request(impl_->system.openssl_manager().actor_handle(), std::chrono::seconds(5),

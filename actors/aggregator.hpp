@@ -1,5 +1,6 @@
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -19,6 +20,11 @@ struct aggregator_options {
   /// (--accept-output-without-state): collectors then send again what the
   /// lost state said was delivered.
   bool accept_output_without_state = false;
+  /// A connection that has not sent a handshake by then is cut.
+  std::chrono::milliseconds handshake_deadline{5000};
+  /// Connections beyond this are cut, newest first (0: from the fd limit,
+  /// leaving room for the output, the state file and CAF's own fds).
+  std::size_t max_connections = 0;
 };
 
 /// A running aggregator: its own actor system with CAF's network layer, and

@@ -83,6 +83,7 @@ int aggregate_command(const aggregate_flags& flags) {
   opts.auth_token = cfg.auth_token;
   opts.tls = cfg.tls;
   opts.accept_output_without_state = flags.accept_output_without_state;
+  opts.max_connections = flags.max_connections;
   try {
     aggregator running{opts};
     for (;;) {

@@ -31,6 +31,7 @@ struct aggregate_flags {
   bool auth_token_given = false; ///< --auth-token was on the command line (even empty)
   std::string auth_token_file;
   bool accept_output_without_state = false;
+  std::size_t max_connections = 0; ///< 0: from the fd limit
 };
 
 /// `logcatch aggregate`: receive lines from collectors on other nodes.

@@ -3,9 +3,14 @@
 // costs the attacker at most its own session, and the honest collectors lose
 // and duplicate nothing.
 
+#include <arpa/inet.h>
 #include <catch2/catch.hpp>
+#include <cerrno>
 #include <csignal>
+#include <filesystem>
 #include <memory>
+#include <netinet/in.h>
+#include <sys/socket.h>
 
 #include "fake_collector.hpp"
 #include "process_support.hpp"
@@ -186,4 +191,88 @@ TEST_CASE("one node name is held by one live collector: another is refused on bo
   INFO(out);
   CHECK(count(out, line("first 0 x")) == 1);
   CHECK(count(out, line("first 1 x")) == 1);
+}
+
+namespace {
+
+int open_silent(uint16_t port) {
+  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons(port);
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  if (::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0) {
+    ::close(fd);
+    return -1;
+  }
+  return fd;
+}
+
+/// True once the aggregator has closed `fd`'s connection: reads, past its
+/// server handshake, see the end of the stream.
+bool closed_by_peer(int fd) {
+  char buffer[4096];
+  for (;;) {
+    auto n = ::recv(fd, buffer, sizeof buffer, MSG_DONTWAIT);
+    if (n > 0)
+      continue;
+    return n == 0 || (errno != EAGAIN && errno != EWOULDBLOCK);
+  }
+}
+
+std::size_t open_fds(pid_t pid) {
+  std::size_t n = 0;
+  for (auto& e : std::filesystem::directory_iterator("/proc/" + std::to_string(pid) + "/fd")) {
+    (void)e;
+    ++n;
+  }
+  return n;
+}
+
+} // namespace
+
+TEST_CASE("silent connections are cut after the handshake deadline and excess ones at once, while a collector ships") {
+  temp_dir dir;
+  write_file(dir / "token", token + "\n", false);
+  child_process agg{{LOGCATCH_BINARY, "aggregate", "--listen", "127.0.0.1:0", "--sink-path",
+                     dir / "out.json", "--format", "json", "--auth-token-file", dir / "token",
+                     "--max-connections", "60"},
+                    dir.path()};
+  std::string marker = "listening on 127.0.0.1:";
+  REQUIRE(eventually([&] { return contains(agg.err(), marker); }));
+  auto err = agg.err();
+  auto port = static_cast<uint16_t>(std::stoul(err.substr(err.find(marker) + marker.size())));
+  auto idle_fds = open_fds(agg.pid());
+  fake_collector honest;
+  REQUIRE(honest.connect(port));
+  REQUIRE(honest.hello("honest", token));
+  REQUIRE(honest.deliver(batch_of(0, "honest 0 x\n", true)));
+
+  std::vector<int> silent;
+  for (int i = 0; i < 150; ++i) {
+    int fd = open_silent(port);
+    REQUIRE(fd >= 0);
+    silent.push_back(fd);
+  }
+  auto started = std::chrono::steady_clock::now();
+  // Beyond 60, the newest go within a look or two; the collector keeps its place.
+  CHECK(eventually([&] { return open_fds(agg.pid()) <= idle_fds + 60 + 2; }, std::chrono::seconds(4)));
+  REQUIRE(honest.deliver(batch_of(11, "honest 1 x\n", false)));
+  // The rest go at the deadline (5 s): none sent a handshake.
+  CHECK(eventually([&] {
+    for (int fd : silent)
+      if (!closed_by_peer(fd))
+        return false;
+    return true;
+  }));
+  CHECK(std::chrono::steady_clock::now() - started >= std::chrono::milliseconds(4500));
+  CHECK(eventually([&] { return open_fds(agg.pid()) <= idle_fds + 2; }));
+  for (int fd : silent)
+    ::close(fd);
+  REQUIRE(honest.deliver(batch_of(22, "honest 2 x\n", false)));
+  CHECK(eventually([&] { return contains(agg.err(), "that sent no handshake in time"); }));
+  auto out = stop(agg, dir);
+  INFO(out);
+  for (int i = 0; i < 3; ++i)
+    CHECK(count(out, line("honest " + std::to_string(i) + " x")) == 1);
 }
