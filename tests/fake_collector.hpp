@@ -74,26 +74,50 @@ struct fake_collector {
     return acknowledged(wait);
   }
 
+  /// An acknowledgement within `wait`: false at a refusal naming this
+  /// collector's credential or at the deadline. A refusal naming another
+  /// credential (one a forger sent in this collector's name) is ignored, as
+  /// the remote sink ignores it.
   bool acknowledged(std::chrono::milliseconds wait) {
-    bool acked = false;
-    self->receive([&](ack_atom, uint64_t) { acked = true; },
-                  [&](refused_atom, const session_credential&, const std::string& why) {
-                    last_error = why;
-                  },
-                  caf::after(wait) >> [] {});
-    return acked;
+    auto deadline = std::chrono::steady_clock::now() + wait;
+    for (;;) {
+      auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+        deadline - std::chrono::steady_clock::now());
+      if (left.count() <= 0)
+        return false;
+      bool acked = false;
+      bool refused = false;
+      self->receive([&](ack_atom, uint64_t) { acked = true; },
+                    [&](refused_atom, const session_credential& c, const std::string& why) {
+                      refused = c == session;
+                      if (refused)
+                        last_error = why;
+                    },
+                    caf::after(left) >> [] {});
+      if (acked || refused)
+        return acked;
+    }
   }
 
   /// A refusal naming this collector's credential, within `wait`.
   bool refused(std::chrono::milliseconds wait = std::chrono::seconds(30)) {
-    bool got = false;
-    self->receive(
-      [&](refused_atom, const session_credential& c, const std::string& why) {
-        got = c == session;
-        last_error = why;
-      },
-      caf::after(wait) >> [] {});
-    return got;
+    auto deadline = std::chrono::steady_clock::now() + wait;
+    for (;;) {
+      auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+        deadline - std::chrono::steady_clock::now());
+      if (left.count() <= 0)
+        return false;
+      bool got = false;
+      self->receive(
+        [&](refused_atom, const session_credential& c, const std::string& why) {
+          got = c == session;
+          if (got)
+            last_error = why;
+        },
+        caf::after(left) >> [] {});
+      if (got)
+        return true;
+    }
   }
 
   /// A sync's answer: true with positions, false with an error (kept).

@@ -467,8 +467,7 @@ void end_session(self_ptr self, const session_credential& credential, const std:
   if (!session)
     return;
   auto peer = session->peer;
-  log_error(st.name, "collector '" + session->node + "' (" + to_string(peer.node()) +
-                       "): " + why + "; its session " + credential.short_name() +
+  log_error(st.name, "collector '" + session->node + "': " + why + "; its session " + credential.short_name() +
                        " is closed and nothing of that message is written or acknowledged");
   st.sessions.close(credential);
   if (st.gateway)
@@ -685,7 +684,9 @@ caf::behavior sink_actor(self_ptr self, sink_options opts) {
         return {};
       }
       self->monitor(collector); // its session ends with its connection
-      log_info(st.name, "collector '" + node + "' authenticated (" + peer + ", session " +
+      // Not its node id: whoever reads this log and can reach the port
+      // could claim it in a BASP handshake of its own (see README).
+      log_info(st.name, "collector '" + node + "' authenticated (session " +
                           opened.credential.short_name() + ")" +
                           (opened.replaced ? "; it takes over the node's earlier session" : ""));
       reply.deliver(opened.credential);

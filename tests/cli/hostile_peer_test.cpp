@@ -12,6 +12,7 @@
 #include <netinet/in.h>
 #include <sys/socket.h>
 
+#include "basp_peer.hpp"
 #include "fake_collector.hpp"
 #include "process_support.hpp"
 
@@ -273,6 +274,50 @@ TEST_CASE("silent connections are cut after the handshake deadline and excess on
   CHECK(eventually([&] { return contains(agg.err(), "that sent no handshake in time"); }));
   auto out = stop(agg, dir);
   INFO(out);
+  for (int i = 0; i < 3; ++i)
+    CHECK(count(out, line("honest " + std::to_string(i) + " x")) == 1);
+}
+
+TEST_CASE("a raw BASP peer claiming an authenticated collector's node id and actor gets nothing written, moved or answered") {
+  temp_dir dir;
+  uint16_t port = 0;
+  auto agg = start_aggregator(dir, port);
+  fake_collector honest;
+  REQUIRE(honest.connect(port));
+  REQUIRE(honest.hello("honest", token));
+  REQUIRE(honest.deliver(batch_of(0, "honest 0 x\n", true)));
+
+  // The forger's own actor system only serializes; it never connects.
+  system_config cfg{true};
+  caf::actor_system forger_sys{cfg};
+  basp_peer forger{forger_sys, port};
+  forger.handshake(honest.system.node()); // "I am the honest collector's node"
+  auto forged = batch_of(11, "forged 0 x\n", false);
+  forged.end_offset += 50 * 1000 * 1000; // and its position is 50 MB on
+  forged.node = "honest";
+  forger.send_message(honest.self->id(), forger.published, caf::make_message(forged));
+  forger.send_message(honest.self->id(), forger.published,
+                      caf::make_message(sync_atom::value, session_credential{}, std::string("app")),
+                      caf::make_message_id(caf::message_priority::normal).integer_value() | 1);
+  forger.send_message(honest.self->id(), forger.published,
+                      caf::make_message(caf::exit_msg{{}, caf::exit_reason::kill}));
+  CHECK(eventually([&] {
+    return contains(agg->err(), "refused a batch from node") &&
+           contains(agg->err(), "dropped an exit message");
+  }));
+  // The honest collector goes on from where it was: nothing was moved.
+  REQUIRE(honest.deliver(batch_of(11, "honest 1 x\n", false)));
+  REQUIRE(honest.sync("app", honest.session));
+
+  // A header announcing 1 GiB that never comes is cut at the handshake deadline.
+  basp_peer greedy{forger_sys, port};
+  greedy.send_raw(greedy.header_bytes(caf::io::basp::message_type::client_handshake, 1u << 30));
+  CHECK(greedy.closed_by_server(std::chrono::seconds(30)));
+  REQUIRE(honest.deliver(batch_of(22, "honest 2 x\n", false)));
+
+  auto out = stop(*agg, dir);
+  INFO(out);
+  CHECK_FALSE(contains(out, "forged"));
   for (int i = 0; i < 3; ++i)
     CHECK(count(out, line("honest " + std::to_string(i) + " x")) == 1);
 }
