@@ -71,6 +71,7 @@ aggregator::aggregator(const aggregator_options& opts) {
   auto sink_opts = prepare_sink(opts.sink, opts.state_dir);
   sink_opts.aggregator = true;
   sink_opts.auth_token = opts.auth_token;
+  sink_opts.node_tokens = opts.node_tokens;
   impl_ = std::make_unique<impl>(opts.tls);
   impl_->tls = opts.tls.enabled();
   impl_->sink = impl_->system.spawn<caf::detached>(sink_actor, std::move(sink_opts));
@@ -88,7 +89,7 @@ aggregator::aggregator(const aggregator_options& opts) {
   impl_->port = *published;
   auto max_connections = opts.max_connections > 0 ? opts.max_connections : default_max_connections();
   impl_->guard = std::make_unique<connection_guard>(impl_->port, opts.handshake_deadline, max_connections);
-  if (opts.auth_token.empty())
+  if (opts.auth_token.empty() && opts.node_tokens.empty())
     log_warn("aggregator", "no auth token: any collector that reaches the port is accepted");
   log_info("aggregator", "listening on " + opts.host + ":" + std::to_string(impl_->port) +
                            (impl_->tls ? " (mutual TLS)" : "") + ", at most " +

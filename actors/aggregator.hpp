@@ -2,6 +2,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <string>
 
@@ -15,6 +16,7 @@ struct aggregator_options {
   sink_config sink;
   std::string state_dir;          ///< checkpoints, as for a collector's file sink
   std::string auth_token;         ///< what collectors must say in their hello
+  std::map<std::string, std::string> node_tokens; ///< per node, overriding auth_token
   tls_config tls;                 ///< mutual TLS when enabled
   /// Start even though the output exists and the state file does not
   /// (--accept-output-without-state): collectors then send again what the

@@ -8,6 +8,7 @@
 #include "actors/self_log.hpp"
 #include "config/config_loader.hpp"
 #include "config/network_names.hpp"
+#include "config/node_tokens.hpp"
 #include "main/commands.hpp"
 #include "main/signals.hpp"
 
@@ -69,6 +70,13 @@ int aggregate_command(const aggregate_flags& flags) {
       return usage_error(std::string("--auth-token-file: ") + e.what());
     }
   }
+  if (!flags.node_tokens_file.empty()) {
+    try {
+      cfg.node_tokens = read_node_tokens_file(flags.node_tokens_file);
+    } catch (const config_error& e) {
+      return usage_error(std::string("--node-tokens-file: ") + e.what());
+    }
+  }
   if (!configure_self_log(cfg.log, cfg.source_file))
     return 2;
   if (flags.auth_token_given)
@@ -81,6 +89,7 @@ int aggregate_command(const aggregate_flags& flags) {
   opts.sink = cfg.sink;
   opts.state_dir = cfg.state_dir;
   opts.auth_token = cfg.auth_token;
+  opts.node_tokens = cfg.node_tokens;
   opts.tls = cfg.tls;
   opts.accept_output_without_state = flags.accept_output_without_state;
   opts.max_connections = flags.max_connections;

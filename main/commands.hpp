@@ -32,6 +32,7 @@ struct aggregate_flags {
   std::string auth_token_file;
   bool accept_output_without_state = false;
   std::size_t max_connections = 0; ///< 0: from the fd limit
+  std::string node_tokens_file;    ///< `node: token` lines
 };
 
 /// `logcatch aggregate`: receive lines from collectors on other nodes.

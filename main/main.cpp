@@ -38,6 +38,8 @@ int main(int argc, char** argv) {
   aggregate->add_flag("--accept-output-without-state", agg.accept_output_without_state,
                       "Start although the sink file has lines and the state file is missing "
                       "(collectors then resend what they still have: duplicates)");
+  aggregate->add_option("--node-tokens-file", agg.node_tokens_file,
+                        "A file of 'node: token' lines: a listed node must present its own token");
   aggregate->add_option("--max-connections", agg.max_connections,
                         "Cut connections beyond this many, newest first (default: the fd limit less 64)");
 

@@ -12,6 +12,7 @@
 #include "actors/remote/incoming_batch_check.hpp"
 #include "actors/sink/line_formatter.hpp"
 #include "config/network_names.hpp"
+#include "config/node_tokens.hpp"
 
 namespace logcatch {
 
@@ -596,6 +597,7 @@ caf::behavior sink_actor(self_ptr self, sink_options opts) {
   st.commit_interval = opts.commit_interval;
   st.aggregator = opts.aggregator;
   st.auth_token = opts.auth_token;
+  st.node_tokens = opts.node_tokens;
   st.metrics = std::move(opts.metrics);
   if (st.aggregator)
     st.name = "aggregator";
@@ -665,7 +667,14 @@ caf::behavior sink_actor(self_ptr self, sink_options opts) {
         reply.deliver(caf::make_error(caf::sec::invalid_argument, "bad node name"));
         return {};
       }
-      if (!token_accepted(token, st.auth_token)) {
+      auto expected = token_for(st.node_tokens, st.auth_token, node);
+      if (expected.refused) {
+        log_warn(st.name, "refused collector '" + node + "' from " + peer +
+                            ": the node tokens file does not list it and there is no shared token");
+        reply.deliver(caf::make_error(caf::sec::invalid_argument, "wrong auth token"));
+        return {};
+      }
+      if (!token_accepted(token, expected.token)) {
         log_warn(st.name, "refused collector '" + node + "' from " + peer +
                             ": wrong or missing auth token");
         reply.deliver(caf::make_error(caf::sec::invalid_argument, "wrong auth token"));

@@ -85,6 +85,7 @@ struct sink_state {
   uint64_t commit_errors = 0;
   bool aggregator = false;
   std::string auth_token;
+  std::map<std::string, std::string> node_tokens; ///< per node, overriding auth_token
   /// The published gateway: network answers and acknowledgements go out in
   /// its name. Set by (gateway_atom) before the gateway is published.
   caf::strong_actor_ptr gateway;

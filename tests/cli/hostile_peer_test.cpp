@@ -321,3 +321,36 @@ TEST_CASE("a raw BASP peer claiming an authenticated collector's node id and act
   for (int i = 0; i < 3; ++i)
     CHECK(count(out, line("honest " + std::to_string(i) + " x")) == 1);
 }
+
+TEST_CASE("with per-node tokens a leaked token speaks for its own node only") {
+  temp_dir dir;
+  write_file(dir / "shared", "shared-secret\n", false);
+  write_file(dir / "nodes", "# per-node secrets\nweb-1: one-secret\nweb-2: two-secret\n", false);
+  write_file(dir / "aggregator.yaml",
+             "listen: 127.0.0.1:0\nauth_token_file: shared\nnode_tokens_file: nodes\n"
+             "sink: {type: file, path: out.json, format: json}\n",
+             false);
+  child_process agg{{LOGCATCH_BINARY, "aggregate", "--config", dir / "aggregator.yaml"}, dir.path()};
+  std::string marker = "listening on 127.0.0.1:";
+  REQUIRE(eventually([&] { return contains(agg.err(), marker); }));
+  auto err = agg.err();
+  auto port = static_cast<uint16_t>(std::stoul(err.substr(err.find(marker) + marker.size())));
+  fake_collector c;
+  REQUIRE(c.connect(port));
+  CHECK_FALSE(c.hello("web-1", "shared-secret")); // a listed node needs its own
+  CHECK_FALSE(c.hello("web-1", "two-secret"));    // web-2's token is not web-1's
+  CHECK(c.hello("other", "shared-secret"));       // an unlisted node: the shared one
+  fake_collector web1;
+  web1.instance = "0001";
+  REQUIRE(web1.connect(port));
+  REQUIRE(web1.hello("web-1", "one-secret"));
+  REQUIRE(web1.deliver(batch_of(0, "web1 0 x\n", true)));
+  CHECK(eventually([&] { return contains(agg.err(), "refused collector 'web-1'"); }));
+  auto out = stop(agg, dir);
+  CHECK(count(out, line("web1 0 x")) == 1);
+  // A bad file is a config error naming it and the line.
+  write_file(dir / "nodes", "web-1: one-secret\nweb 3: x\n", false);
+  auto r = run_logcatch({"aggregate", "--config", dir / "aggregator.yaml"}, dir);
+  CHECK(r.code == 2);
+  CHECK(contains(r.err, dir / "nodes" + ":2:1"));
+}
