@@ -95,11 +95,11 @@ TEST_CASE("a batch whose line ends run past its data ends its sender's session a
   REQUIRE(bad.connect(port));
   REQUIRE(bad.hello("bad", token));
   auto b = batch_of(0, "bad 0 x\nbad 1 x\n", true);
-  b.ends.back() = 100000; // used to crash the aggregator (SIGSEGV)
+  b.ends.back() = 0x7fffffff; // 2 GiB past the data: crashed the aggregator (SIGSEGV)
   b.session = bad.session;
   bad.self->send(bad.aggregator, b);
   CHECK(bad.refused());
-  CHECK(contains(bad.last_error, "ends[1] = 100000 is past the 16 bytes of data"));
+  CHECK(contains(bad.last_error, "ends[1] = 2147483647 is past the 16 bytes of data"));
   CHECK(eventually([&] {
     return contains(agg->err(), "collector 'bad'") && contains(agg->err(), "is past the 16 bytes");
   }));
