@@ -46,7 +46,7 @@ void send_ack(self_ptr self, const caf::actor& to, uint64_t bytes) {
     to->enqueue(st.gateway, caf::make_message_id(), caf::make_message(ack_atom::value, bytes),
                 self->context());
   else
-    send_ack(self, to, bytes);
+    self->send(to, ack_atom::value, bytes);
 }
 
 void release_acks(self_ptr self);
