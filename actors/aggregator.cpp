@@ -1,5 +1,7 @@
 #include "actors/aggregator.hpp"
 
+#include <filesystem>
+#include <sys/resource.h>
 #include <stdexcept>
 
 #include <caf/io/all.hpp>
@@ -7,6 +9,8 @@
 #include <caf/openssl/publish.hpp>
 
 #include "actors/messages.hpp"
+#include "actors/remote/connection_guard.hpp"
+#include "actors/remote/gateway_actor.hpp"
 #include "actors/self_log.hpp"
 #include "actors/sink/sink_actor.hpp"
 #include "actors/system_config.hpp"
@@ -20,31 +24,76 @@ struct aggregator::impl {
   caf::actor_system system;
   bool tls = false;
   caf::actor sink;
+  caf::actor gateway; ///< what is published: the sink is not reachable from the network
   uint16_t port = 0;
+  std::unique_ptr<connection_guard> guard; ///< cuts silent and excess connections
   bool stopped = false;
   bool stop_complete = true;
 };
 
+namespace {
+
+/// Positions and output must match: the state file says which collectors'
+/// lines the output holds. An output with lines and no state file (a wiped
+/// state_dir) would be appended to while every collector sends everything
+/// again from its start: duplicates nobody asked for.
+void check_state_matches_output(const aggregator_options& opts) {
+  if (opts.sink.type != sink_type::file || opts.state_dir.empty() ||
+      opts.accept_output_without_state)
+    return;
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  auto state = opts.state_dir + "/logcatch.state";
+  auto size = fs::file_size(opts.sink.path, ec);
+  if (ec || size == 0 || fs::exists(state, ec))
+    return;
+  throw std::runtime_error(
+    opts.sink.path + " holds " + std::to_string(size) + " bytes but there is no state file " + state +
+    ": which lines it already has is unknown, and collectors would send them again "
+    "(duplicates). Restore the state_dir, or move the output away to start afresh, or start "
+    "with --accept-output-without-state to append to it anyway");
+}
+
+/// The connection limit when none is configured: the fd limit less what the
+/// aggregator needs besides (output, state file, CAF's pipes and epoll).
+std::size_t default_max_connections() {
+  rlimit nofile{};
+  if (::getrlimit(RLIMIT_NOFILE, &nofile) != 0 || nofile.rlim_cur == RLIM_INFINITY)
+    return 4096;
+  return nofile.rlim_cur > 128 ? static_cast<std::size_t>(nofile.rlim_cur) - 64
+                               : static_cast<std::size_t>(nofile.rlim_cur) / 2;
+}
+
+} // namespace
+
 aggregator::aggregator(const aggregator_options& opts) {
+  check_state_matches_output(opts);
   auto sink_opts = prepare_sink(opts.sink, opts.state_dir);
   sink_opts.aggregator = true;
   sink_opts.auth_token = opts.auth_token;
+  sink_opts.node_tokens = opts.node_tokens;
   impl_ = std::make_unique<impl>(opts.tls);
   impl_->tls = opts.tls.enabled();
   impl_->sink = impl_->system.spawn<caf::detached>(sink_actor, std::move(sink_opts));
+  impl_->gateway = gateway_actor::make(impl_->system, impl_->sink);
+  caf::anon_send(impl_->sink, gateway_atom::value, impl_->gateway); // before anything is published
   auto published =
-    impl_->tls ? caf::openssl::publish(impl_->sink, opts.port, opts.host.c_str(), true)
-               : impl_->system.middleman().publish(impl_->sink, opts.port, opts.host.c_str(), true);
+    impl_->tls ? caf::openssl::publish(impl_->gateway, opts.port, opts.host.c_str(), true)
+               : impl_->system.middleman().publish(impl_->gateway, opts.port, opts.host.c_str(), true);
   if (!published) {
     auto why = impl_->system.render(published.error());
+    gateway_actor::close(impl_->gateway, caf::exit_reason::user_shutdown);
     caf::anon_send_exit(impl_->sink, caf::exit_reason::user_shutdown);
     throw std::runtime_error(opts.host + ":" + std::to_string(opts.port) + ": cannot listen: " + why);
   }
   impl_->port = *published;
-  if (opts.auth_token.empty())
+  auto max_connections = opts.max_connections > 0 ? opts.max_connections : default_max_connections();
+  impl_->guard = std::make_unique<connection_guard>(impl_->port, opts.handshake_deadline, max_connections);
+  if (opts.auth_token.empty() && opts.node_tokens.empty())
     log_warn("aggregator", "no auth token: any collector that reaches the port is accepted");
   log_info("aggregator", "listening on " + opts.host + ":" + std::to_string(impl_->port) +
-                           (impl_->tls ? " (mutual TLS)" : ""));
+                           (impl_->tls ? " (mutual TLS)" : "") + ", at most " +
+                           std::to_string(max_connections) + " connections");
 }
 
 aggregator::~aggregator() {
@@ -59,13 +108,16 @@ bool aggregator::stop() {
   if (!impl_ || impl_->stopped)
     return impl_ ? impl_->stop_complete : true;
   impl_->stopped = true;
+  impl_->guard.reset();
   if (impl_->tls) { // (caf/openssl/unpublish.hpp does not compile in 0.17.6)
     caf::scoped_actor self{impl_->system};
     self->request(impl_->system.openssl_manager().actor_handle(), std::chrono::seconds(5),
-                  caf::unpublish_atom::value, impl_->sink.address(), impl_->port)
+                  caf::unpublish_atom::value, impl_->gateway.address(), impl_->port)
       .receive([] {}, [](caf::error&) {});
   } else
-    impl_->system.middleman().unpublish(impl_->sink, impl_->port);
+    impl_->system.middleman().unpublish(impl_->gateway, impl_->port);
+  // Nothing from the network reaches the sink from here on.
+  gateway_actor::close(impl_->gateway, caf::exit_reason::user_shutdown);
   {
     caf::scoped_actor self{impl_->system};
     self->request(impl_->sink, std::chrono::seconds(10), drain_atom::value)
@@ -74,6 +126,7 @@ bool aggregator::stop() {
   }
   // A handle sent to a collector stays in the registry while that peer is
   // connected, and would keep the sink's thread waiting at shutdown.
+  impl_->system.registry().erase(impl_->gateway->id());
   impl_->system.registry().erase(impl_->sink->id());
   impl_->sink = nullptr;
   impl_->system.await_all_actors_done();

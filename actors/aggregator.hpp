@@ -1,6 +1,8 @@
 #pragma once
 
+#include <chrono>
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <string>
 
@@ -14,7 +16,17 @@ struct aggregator_options {
   sink_config sink;
   std::string state_dir;          ///< checkpoints, as for a collector's file sink
   std::string auth_token;         ///< what collectors must say in their hello
+  std::map<std::string, std::string> node_tokens; ///< per node, overriding auth_token
   tls_config tls;                 ///< mutual TLS when enabled
+  /// Start even though the output exists and the state file does not
+  /// (--accept-output-without-state): collectors then send again what the
+  /// lost state said was delivered.
+  bool accept_output_without_state = false;
+  /// A connection that has not sent a handshake by then is cut.
+  std::chrono::milliseconds handshake_deadline{5000};
+  /// Connections beyond this are cut, newest first (0: from the fd limit,
+  /// leaving room for the output, the state file and CAF's own fds).
+  std::size_t max_connections = 0;
 };
 
 /// A running aggregator: its own actor system with CAF's network layer, and
@@ -24,7 +36,8 @@ struct aggregator_options {
 class aggregator {
 public:
   /// Throws std::runtime_error when the sink cannot be opened or the address
-  /// cannot be listened on (the message names it and the cause).
+  /// cannot be listened on (the message names it and the cause), and when
+  /// the output file exists with lines but its state file does not.
   explicit aggregator(const aggregator_options& opts);
   ~aggregator();
   aggregator(const aggregator&) = delete;

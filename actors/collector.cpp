@@ -6,6 +6,7 @@
 #include "actors/config_watcher/config_watcher_actor.hpp"
 #include "actors/metrics/metrics_server.hpp"
 #include "actors/messages.hpp"
+#include "actors/remote/collector_instance.hpp"
 #include "actors/root/root_actor.hpp"
 #include "actors/sink/database_sink_actor.hpp"
 #include "actors/sink/remote_sink_actor.hpp"
@@ -34,12 +35,23 @@ struct collector::impl {
 collector::collector(const collector_config& cfg, batch_observer observer,
                      const std::string& config_path) {
   if (cfg.sink.type == sink_type::remote) {
-    // Positions live at the aggregator: no local output, no state file.
+    // Positions live at the aggregator: no local output, no state file;
+    // only the instance id that tells the aggregator "the same collector".
+    std::string instance;
+    try {
+      instance = collector_instance_id(cfg.state_dir);
+    } catch (const std::exception& e) {
+      // Still a collector: with an id for this run only, a restart is taken
+      // for another collector until the aggregator sees the old one gone.
+      instance = one_run_instance_id();
+      log_warn("remote sink", std::string(e.what()) + "; using instance id " + instance +
+                                " for this run only");
+    }
     impl_ = std::make_unique<impl>(cfg.sink);
     auto& sys = impl_->system;
     auto connector = cfg.sink.tls.enabled() ? sys.openssl_manager().actor_handle()
                                             : sys.middleman().actor_handle();
-    impl_->sink = sys.spawn(remote_sink_actor, cfg.sink, connector, impl_->metrics);
+    impl_->sink = sys.spawn(remote_sink_actor, cfg.sink, connector, impl_->metrics, instance);
   } else if (cfg.sink.type == sink_type::postgresql || cfg.sink.type == sink_type::clickhouse) {
     // Positions live in the database with the rows: no state file. A first
     // connect here makes a wrong password or a table of the wrong schema

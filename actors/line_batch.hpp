@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "actors/remote/session_credential.hpp"
 #include "actors/tailer/file_identity.hpp"
 
 namespace logcatch {
@@ -43,6 +44,9 @@ struct line_batch {
   /// line is one byte shorter. Sorted by line index.
   std::vector<size_adjustment> size_adjust;
   uint32_t cut_lines = 0; ///< lines cut at max_line_bytes
+  /// A remote sink's session at its aggregator (empty from a local tailer):
+  /// the aggregator takes the node from it, never from the connection.
+  session_credential session;
 
   /// Whose positions the batch moves: the key, qualified by the collector
   /// node at an aggregator ('/' cannot occur in either).

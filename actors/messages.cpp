@@ -6,6 +6,7 @@ void register_message_types(caf::actor_system_config& cfg) {
   cfg.add_message_type<file_identity>("file_identity");
   cfg.add_message_type<size_adjustment>("size_adjustment");
   cfg.add_message_type<std::vector<size_adjustment>>("std::vector<size_adjustment>");
+  cfg.add_message_type<session_credential>("session_credential");
   cfg.add_message_type<line_batch>("line_batch");
   cfg.add_message_type<delivered_position>("delivered_position");
   cfg.add_message_type<std::vector<delivered_position>>("std::vector<delivered_position>");

@@ -30,10 +30,23 @@
 //   root   -> sink   (sync_atom, key) on a key's first sync also makes its baseline
 //                    (a position of no file: since when the key tracks its files),
 //                    answered once a commit holds it
-//   collector -> aggregator (hello_atom, node, auth_token) => ok   before any batch
-//   collector -> aggregator line_batch, (sync_atom, key), (forget_atom, ...)
-//                           as to a local sink; (ack_atom, bytes) come back
-//                           over the wire, in the order the batches arrived
+//   collector -> aggregator (hello_atom, node, auth_token, instance) => session_credential
+//                           before anything else; refused (an error naming the
+//                           cause) for a wrong token or a node name another
+//                           live collector instance holds
+//   collector -> aggregator line_batch (its `session` set), (sync_atom,
+//                           session_credential, key), (forget_atom,
+//                           session_credential, key, file_identity): only with a
+//                           live credential; (ack_atom, bytes) come back over
+//                           the wire, in the order the batches arrived
+//   aggregator -> collector (refused_atom, session_credential, why)  that
+//                           session is over (a bad message, or a stale
+//                           credential): say hello again
+//   aggregator -> sink      (gateway_atom, actor)  answer and acknowledge
+//                           collectors in this actor's name
+//   Everything from the network reaches the aggregator's sink through its
+//   gateway (actors/remote/gateway_actor.hpp), which drops any other message
+//   type; the sink answers and acknowledges in the gateway's name.
 //   tailer -> remote sink   line_batch; acked to the tailer once the aggregator acked it
 //   remote sink -> self     (retry_atom, connection)   reconnect after backoff
 //                           (watchdog_atom)            is the aggregator still acknowledging?
@@ -86,6 +99,8 @@ using watchdog_atom = caf::atom_constant<caf::atom("lc_wdog")>;
 using health_atom = caf::atom_constant<caf::atom("lc_health")>;
 using connect_atom = caf::atom_constant<caf::atom("lc_dbconn")>;
 using flush_atom = caf::atom_constant<caf::atom("lc_flush")>;
+using refused_atom = caf::atom_constant<caf::atom("lc_refused")>;
+using gateway_atom = caf::atom_constant<caf::atom("lc_gateway")>;
 
 /// One commit, as the sink captured it: the output length and every
 /// position at one instant, and the output to make durable first.
@@ -124,9 +139,15 @@ typename Inspector::result_type inspect(Inspector& f, size_adjustment& x) {
 }
 
 template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, session_credential& x) {
+  return f(caf::meta::type_name("session_credential"), x.hi, x.lo);
+}
+
+template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, line_batch& x) {
   return f(caf::meta::type_name("line_batch"), x.key, x.node, x.incarnation, x.file, x.path, x.restart,
-           x.reading, x.start_offset, x.end_offset, x.data, x.ends, x.size_adjust, x.cut_lines);
+           x.reading, x.start_offset, x.end_offset, x.data, x.ends, x.size_adjust, x.cut_lines,
+           x.session);
 }
 
 template <class Inspector>

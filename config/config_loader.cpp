@@ -23,6 +23,7 @@
 
 #include "config/duration.hpp"
 #include "config/network_names.hpp"
+#include "config/node_tokens.hpp"
 
 namespace logcatch {
 
@@ -219,8 +220,8 @@ public:
     aggregator_config agg;
     const entry* token = nullptr;
     auto entries = entries_of(doc, "at top level of an aggregator config",
-                              {"listen", "auth_token", "auth_token_file", "sink", "state_dir",
-                               "log", "tls"});
+                              {"listen", "auth_token", "auth_token_file", "node_tokens_file",
+                               "sink", "state_dir", "log", "tls"});
     for (const auto& e : entries) {
       if (e.key == "listen") {
         auto address = e.value.IsScalar() ? parse_host_port(e.value.Scalar()) : std::nullopt;
@@ -230,6 +231,13 @@ public:
         agg.port = address->port;
       } else if (e.key == "auth_token" || e.key == "auth_token_file") {
         agg.auth_token = token_of(e, token);
+      } else if (e.key == "node_tokens_file") {
+        auto path = path_of(e, path_kind::file);
+        try {
+          agg.node_tokens = read_node_tokens_file(path);
+        } catch (const config_error& err) {
+          fail(e.value, "node_tokens_file: " + std::string(err.what()));
+        }
       } else if (e.key == "sink") {
         read_sink(e);
         if (config_.sink.type == sink_type::remote)

@@ -6,6 +6,7 @@
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -188,6 +189,8 @@ struct aggregator_config {
   std::string host = "127.0.0.1"; ///< loopback unless another address is named
   uint16_t port = 7140;           ///< 0: any free port (logged)
   std::string auth_token;         ///< what collectors must say in their hello
+  /// node_tokens_file: a node listed there must present its own token
+  std::map<std::string, std::string> node_tokens;
   sink_config sink;               ///< stdout or file
   std::string state_dir;          ///< default: the sink file's folder (none for stdout)
   self_log_config log;

@@ -8,6 +8,7 @@
 #include "actors/self_log.hpp"
 #include "config/config_loader.hpp"
 #include "config/network_names.hpp"
+#include "config/node_tokens.hpp"
 #include "main/commands.hpp"
 #include "main/signals.hpp"
 
@@ -55,8 +56,13 @@ int aggregate_command(const aggregate_flags& flags) {
   }
   if (!flags.state_dir.empty())
     cfg.state_dir = std::filesystem::absolute(flags.state_dir).lexically_normal().string();
-  if (!flags.auth_token.empty())
+  if (flags.auth_token_given) {
+    // An empty secret would mean "no authentication": never by accident.
+    if (flags.auth_token.empty())
+      return usage_error("--auth-token: the token is empty (that would accept any collector); "
+                         "give a secret, preferably with --auth-token-file FILE");
     cfg.auth_token = flags.auth_token;
+  }
   if (!flags.auth_token_file.empty()) {
     try { // the same rules as auth_token_file in a config
       cfg.auth_token = read_token_file(flags.auth_token_file);
@@ -64,8 +70,18 @@ int aggregate_command(const aggregate_flags& flags) {
       return usage_error(std::string("--auth-token-file: ") + e.what());
     }
   }
+  if (!flags.node_tokens_file.empty()) {
+    try {
+      cfg.node_tokens = read_node_tokens_file(flags.node_tokens_file);
+    } catch (const config_error& e) {
+      return usage_error(std::string("--node-tokens-file: ") + e.what());
+    }
+  }
   if (!configure_self_log(cfg.log, cfg.source_file))
     return 2;
+  if (flags.auth_token_given)
+    log_warn("main", "--auth-token: the secret is visible to every user of this machine (ps, "
+                     "/proc/PID/cmdline); use --auth-token-file FILE or auth_token_file in the config");
 
   aggregator_options opts;
   opts.host = cfg.host;
@@ -73,7 +89,10 @@ int aggregate_command(const aggregate_flags& flags) {
   opts.sink = cfg.sink;
   opts.state_dir = cfg.state_dir;
   opts.auth_token = cfg.auth_token;
+  opts.node_tokens = cfg.node_tokens;
   opts.tls = cfg.tls;
+  opts.accept_output_without_state = flags.accept_output_without_state;
+  opts.max_connections = flags.max_connections;
   try {
     aggregator running{opts};
     for (;;) {

@@ -28,7 +28,11 @@ struct aggregate_flags {
   std::string format;    ///< default plain
   std::string state_dir; ///< default: the sink file's folder (none for stdout)
   std::string auth_token;
+  bool auth_token_given = false; ///< --auth-token was on the command line (even empty)
   std::string auth_token_file;
+  bool accept_output_without_state = false;
+  std::size_t max_connections = 0; ///< 0: from the fd limit
+  std::string node_tokens_file;    ///< `node: token` lines
 };
 
 /// `logcatch aggregate`: receive lines from collectors on other nodes.

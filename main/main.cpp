@@ -35,6 +35,13 @@ int main(int argc, char** argv) {
   auto* token = aggregate->add_option("--auth-token", agg.auth_token, "Shared secret collectors must present");
   aggregate->add_option("--auth-token-file", agg.auth_token_file, "Read the shared secret from this file")
     ->excludes(token);
+  aggregate->add_flag("--accept-output-without-state", agg.accept_output_without_state,
+                      "Start although the sink file has lines and the state file is missing "
+                      "(collectors then resend what they still have: duplicates)");
+  aggregate->add_option("--node-tokens-file", agg.node_tokens_file,
+                        "A file of 'node: token' lines: a listed node must present its own token");
+  aggregate->add_option("--max-connections", agg.max_connections,
+                        "Cut connections beyond this many, newest first (default: the fd limit less 64)");
 
   int demo_seconds = 15;
   bool demo_keep = false;
@@ -63,8 +70,10 @@ int main(int argc, char** argv) {
     return logcatch::check_command(check_config);
   if (*demo)
     return logcatch::demo_command(demo_seconds, demo_keep);
-  if (*aggregate)
+  if (*aggregate) {
+    agg.auth_token_given = token->count() > 0; // given empty is an error, not "no token"
     return logcatch::aggregate_command(agg);
+  }
   if (*top)
     return logcatch::top_command(top_flags);
   return 2;

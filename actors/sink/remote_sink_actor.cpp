@@ -52,6 +52,7 @@ uint64_t drop_connection(self_ptr self) {
   if (st.aggregator)
     self->demonitor(st.aggregator);
   st.aggregator = nullptr;
+  st.session = session_credential{};
   st.link = phase::down;
   st.metrics->sink().remote_connected = false;
   st.unacked.rewind();
@@ -92,7 +93,7 @@ void ask_sync(self_ptr self, pending_sync& sync) {
   auto attempt = st.connection;
   auto id = sync.id;
   sync.sent_on = attempt;
-  self->request(st.aggregator, sync_timeout, sync_atom::value, sync.key)
+  self->request(st.aggregator, sync_timeout, sync_atom::value, st.session, sync.key)
     .then(
       [self, attempt, id](std::vector<delivered_position>& positions) {
         auto& syncs = self->state.syncs;
@@ -129,7 +130,7 @@ void send_forgets(self_ptr self) {
   auto ready = std::stable_partition(st.held_forgets.begin(), st.held_forgets.end(),
                                      [&](const auto& f) { return f.after <= st.acked_batches; });
   for (auto it = st.held_forgets.begin(); it != ready; ++it)
-    self->send(st.aggregator, forget_atom::value, it->key, it->file);
+    self->send(st.aggregator, forget_atom::value, st.session, it->key, it->file);
   st.held_forgets.erase(st.held_forgets.begin(), ready);
 }
 
@@ -143,6 +144,10 @@ void send_pending(self_ptr self) {
       ++st.resent_batches;
       ++st.metrics->sink().remote_resends;
     }
+    // The credential of this connection: set in place (a copy only if the
+    // message is still shared, e.g. queued by a connection just given up).
+    auto* batch = static_cast<line_batch*>(next->batch.get_mutable(0));
+    batch->session = st.session;
     self->send(st.aggregator, next->batch);
   }
   for (auto& sync : st.syncs)
@@ -184,11 +189,13 @@ void connect(self_ptr self) {
         self->monitor(st.aggregator);
         st.link = phase::greeting;
         self->request(st.aggregator, handshake_timeout, hello_atom::value, st.cfg.node,
-                      st.cfg.auth_token)
+                      st.cfg.auth_token, st.instance)
           .then(
-            [self, attempt](caf::ok_atom) {
-              if (attempt == self->state.connection)
-                link_up(self);
+            [self, attempt](const session_credential& credential) {
+              if (attempt != self->state.connection)
+                return;
+              self->state.session = credential;
+              link_up(self);
             },
             [self, attempt](caf::error& err) {
               if (attempt == self->state.connection)
@@ -205,8 +212,9 @@ void connect(self_ptr self) {
 } // namespace
 
 caf::behavior remote_sink_actor(self_ptr self, sink_config cfg, caf::io::middleman_actor connector,
-                                std::shared_ptr<metrics_registry> metrics) {
+                                std::shared_ptr<metrics_registry> metrics, std::string instance) {
   auto& st = self->state;
+  st.instance = std::move(instance);
   st.metrics = metrics ? std::move(metrics) : std::make_shared<metrics_registry>();
   st.metrics->sink().remote = true;
   st.cfg = std::move(cfg);
@@ -266,6 +274,17 @@ caf::behavior remote_sink_actor(self_ptr self, sink_config cfg, caf::io::middlem
       if (acked->key)
         acked->key->lines_delivered.fetch_add(acked->lines, std::memory_order_relaxed);
       answer_drains(self);
+    },
+    // The aggregator ended this connection's session (a stale credential,
+    // or a message it refused): hello again. A refusal naming another
+    // credential is a stranger's or an old connection's, and changes nothing.
+    [self](refused_atom, const session_credential& credential, const std::string& why) {
+      auto& st = self->state;
+      auto sender = caf::actor_cast<caf::actor_addr>(self->current_sender());
+      if (st.link != phase::up || credential != st.session || !st.aggregator ||
+          sender != st.aggregator.address())
+        return;
+      lose_link(self, "the aggregator ended this session (" + why + ")");
     },
     [self](sync_atom, const std::string& key) {
       auto& st = self->state;

@@ -41,6 +41,10 @@ struct remote_sink_state {
   sink_config cfg;
   caf::io::middleman_actor connector; ///< plain TCP or TLS middleman
   caf::actor aggregator;              ///< set from the connect until the link is lost
+  std::string instance;               ///< this collector's persistent instance id (hello)
+  /// Issued by the aggregator for this connection's hello; carried in every
+  /// batch, sync and forget. Empty while not up.
+  session_credential session;
   phase link = phase::down;
   uint64_t connection = 0; ///< bumps with every attempt: replies to older ones are stale
   millis backoff{100};
@@ -84,8 +88,13 @@ struct remote_sink_state {
 /// resends every unacknowledged batch in order (the aggregator drops what it
 /// already has). sync is forwarded, so a restarted tailer, or a restarted
 /// collector, resumes from the aggregator's committed positions.
+///
+/// The hello carries `instance` (collector_instance_id): the aggregator
+/// answers with a session credential that every later message carries, and
+/// a (refused_atom, credential, why) naming it sends the link back to down
+/// (a new hello, a new credential, everything unacknowledged again).
 caf::behavior remote_sink_actor(caf::stateful_actor<remote_sink_state>* self, sink_config cfg,
                                 caf::io::middleman_actor connector,
-                                std::shared_ptr<metrics_registry> metrics);
+                                std::shared_ptr<metrics_registry> metrics, std::string instance);
 
 } // namespace logcatch

@@ -30,7 +30,7 @@ public:
 
   /// The next item not yet sent on this connection (marked sent), or nullptr.
   /// `resend` tells whether it went out on an earlier connection already.
-  const Item* next_to_send(bool* resend = nullptr) {
+  Item* next_to_send(bool* resend = nullptr) {
     if (sent_ == entries_.size())
       return nullptr;
     auto& e = entries_[sent_++];

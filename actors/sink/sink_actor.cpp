@@ -9,8 +9,10 @@
 #include "actors/messages.hpp"
 #include "actors/self_log.hpp"
 #include "actors/sink/committer_actor.hpp"
+#include "actors/remote/incoming_batch_check.hpp"
 #include "actors/sink/line_formatter.hpp"
 #include "config/network_names.hpp"
+#include "config/node_tokens.hpp"
 
 namespace logcatch {
 
@@ -35,6 +37,16 @@ bool try_write(sink_state& st, pending_write& w) {
 int64_t now_ms() {
   using namespace std::chrono;
   return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
+}
+
+/// An acknowledgement; an aggregator sends it in its gateway's name.
+void send_ack(self_ptr self, const caf::actor& to, uint64_t bytes) {
+  auto& st = self->state;
+  if (st.gateway)
+    to->enqueue(st.gateway, caf::make_message_id(), caf::make_message(ack_atom::value, bytes),
+                self->context());
+  else
+    self->send(to, ack_atom::value, bytes);
 }
 
 void release_acks(self_ptr self);
@@ -148,7 +160,7 @@ void on_committed(self_ptr self, uint64_t seq, const std::string& error) {
         std::chrono::duration<double>(std::chrono::steady_clock::now() - st.commit_asked).count());
     }
     for (auto& [to, bytes] : st.acks_in_commit)
-      self->send(to, ack_atom::value, bytes);
+      send_ack(self, to, bytes);
     st.acks_in_commit.clear();
     answer_baselines(self);
     if (!st.commit_problem.empty())
@@ -306,7 +318,7 @@ void acknowledge(self_ptr self, const caf::actor& to, uint64_t bytes) {
   if (!to)
     return;
   if (!st.aggregator || !st.state) {
-    self->send(to, ack_atom::value, bytes);
+    send_ack(self, to, bytes);
     return;
   }
   st.held_acks.emplace_back(to, bytes);
@@ -319,7 +331,7 @@ void acknowledge(self_ptr self, const caf::actor& to, uint64_t bytes) {
 void release_acks(self_ptr self) {
   auto& st = self->state;
   for (auto& [to, bytes] : st.held_acks)
-    self->send(to, ack_atom::value, bytes);
+    send_ack(self, to, bytes);
   st.held_acks.clear();
   st.held_ack_bytes = 0;
 }
@@ -400,20 +412,68 @@ void flush_backlog(self_ptr self) {
   answer_waiters(self);
 }
 
-/// The authenticated name of the collector that sent the current message, or
-/// nothing (logged once per peer) when it did not say hello with the token.
-std::optional<std::string> peer_name(self_ptr self) {
+/// The current network request's answer slot; marks it answered here, so
+/// that CAF does not answer it in the sink's own name.
+reply_slot network_reply(self_ptr self) {
+  reply_slot slot;
+  auto* element = self->current_mailbox_element();
+  slot.remote = element->sender;
+  slot.mid = element->mid;
+  slot.as = self->state.gateway;
+  element->mid.mark_as_answered();
+  return slot;
+}
+
+/// Logs messages refused for want of a live credential (at most one line a
+/// second: a stranger decides how many it sends) and tells the sender that
+/// the session it named is over. A collector ignores a refusal that does
+/// not name its own credential, so telling a forged sender costs nothing.
+void refuse(self_ptr self, const session_credential& credential, const std::string& what) {
   auto& st = self->state;
+  ++st.refused_messages;
+  auto now = std::chrono::steady_clock::now();
   auto sender = self->current_sender();
-  if (!sender)
-    return std::nullopt;
-  auto peer = st.peers.find(sender->node());
-  if (peer != st.peers.end())
-    return peer->second;
-  if (st.refused.insert(sender->node()).second)
-    log_warn(st.name, "refused messages from " + to_string(sender->node()) +
-                        ": it did not authenticate with a hello");
-  return std::nullopt;
+  if (now - st.last_refusal_log >= std::chrono::seconds(1)) {
+    st.last_refusal_log = now;
+    log_warn(st.name, "refused " + what + " from " +
+                        (sender ? "node " + to_string(sender->node()) + " (as it claims)"
+                                : std::string("an anonymous sender")) +
+                        ": " + (credential.empty() ? "no session credential (no hello)"
+                                                   : "no live session " + credential.short_name()) +
+                        "; " + std::to_string(st.refused_messages) + " refused so far");
+  }
+  if (sender && st.gateway)
+    sender->enqueue(st.gateway, caf::make_message_id(),
+                    caf::make_message(refused_atom::value, credential,
+                                      std::string("no live session: say hello again")),
+                    self->context());
+}
+
+/// The live session `credential` names, or nullptr (refused and logged).
+const session_table<caf::actor>::session* live_session(self_ptr self,
+                                                       const session_credential& credential,
+                                                       const std::string& what) {
+  auto* session = self->state.sessions.find(credential);
+  if (!session)
+    refuse(self, credential, what);
+  return session;
+}
+
+/// Ends a session that sent a bad message: its credential is dead, and the
+/// collector is told why (it says hello again, and resends from where this
+/// aggregator's positions are).
+void end_session(self_ptr self, const session_credential& credential, const std::string& why) {
+  auto& st = self->state;
+  auto* session = st.sessions.find(credential);
+  if (!session)
+    return;
+  auto peer = session->peer;
+  log_error(st.name, "collector '" + session->node + "': " + why + "; its session " + credential.short_name() +
+                       " is closed and nothing of that message is written or acknowledged");
+  st.sessions.close(credential);
+  if (st.gateway)
+    peer->enqueue(st.gateway, caf::make_message_id(),
+                  caf::make_message(refused_atom::value, credential, why), self->context());
 }
 
 /// A hello's token against the configured one (none configured: any is
@@ -468,13 +528,20 @@ void write_batch(self_ptr self, line_batch& batch, caf::actor reply_to) {
 
 void on_batch(self_ptr self, line_batch& batch) {
   auto& st = self->state;
+  caf::actor reply_to;
   if (st.aggregator) {
-    auto node = peer_name(self);
-    if (!node)
+    auto* session = live_session(self, batch.session, "a batch");
+    if (!session)
       return; // no acknowledgement: the collector keeps it and sends it again
-    batch.node = *node; // the authenticated name, whatever the batch claims
+    if (auto why = check_incoming_batch(batch); !why.empty()) {
+      end_session(self, batch.session, "bad batch for key '" + batch.key.substr(0, 100) + "': " + why);
+      return;
+    }
+    batch.node = session->node; // the session's name, whatever the batch claims
+    reply_to = session->peer;   // acknowledged to the session, not to a claimed sender
+  } else {
+    reply_to = caf::actor_cast<caf::actor>(self->current_sender());
   }
-  auto reply_to = caf::actor_cast<caf::actor>(self->current_sender());
   // After a quiet spell, a look at the path before writing: a rotation while
   // idle is then seen before the next line goes to the old file.
   if (st.out->is_file() && std::chrono::steady_clock::now() - st.last_look >= st.commit_interval &&
@@ -486,6 +553,29 @@ void on_batch(self_ptr self, line_batch& batch) {
     return;
   }
   write_batch(self, batch, std::move(reply_to));
+}
+
+/// A sync's answer: the key's delivered positions once every batch queued
+/// before it is written. Answered only when no failed write is pending, so a
+/// restarted tailer never starts from a position that queued batches are
+/// about to move.
+void answer_sync(self_ptr self, const std::string& key, reply_slot reply) {
+  auto& st = self->state;
+  // A key's first sync makes its baseline (the time since which it
+  // tracks its files), answered only once a commit holds it: a tailer
+  // that read before would, after a SIGKILL, meet a later baseline and
+  // take a file rotated in between for history.
+  if (st.positions.ensure_baseline(key, now_ms()) && st.state) {
+    st.waiting_baseline.emplace_back(key, std::move(reply));
+    schedule_commit(self);
+    if (!st.commit_in_flight)
+      commit(self);
+    return;
+  }
+  if (st.backlog.empty() && st.held.empty() && !st.holding_for_switch)
+    reply.deliver(st.positions.get(key));
+  else
+    st.waiting_sync.emplace_back(key, std::move(reply));
 }
 
 } // namespace
@@ -507,6 +597,7 @@ caf::behavior sink_actor(self_ptr self, sink_options opts) {
   st.commit_interval = opts.commit_interval;
   st.aggregator = opts.aggregator;
   st.auth_token = opts.auth_token;
+  st.node_tokens = opts.node_tokens;
   st.metrics = std::move(opts.metrics);
   if (st.aggregator)
     st.name = "aggregator";
@@ -518,73 +609,131 @@ caf::behavior sink_actor(self_ptr self, sink_options opts) {
   for (auto& f : opts.recovery.files)
     st.positions.restore(
       f.key, delivered_position{true, f.file, f.offset, f.path, f.updated_ms, f.reading});
+  // Only collectors are monitored (at their hello): their sessions end with
+  // their connections. The sink is reachable from no network peer (see
+  // gateway_actor), so no stranger's down message gets here.
+  self->set_down_handler([self](caf::down_msg& dm) {
+    auto& st = self->state;
+    auto peer = caf::actor_cast<caf::actor>(dm.source);
+    if (!peer)
+      return;
+    for (auto& node : st.sessions.close_peer(peer))
+      log_info(st.name, "collector '" + node + "' disconnected; its session is closed");
+  });
   return {
+    [self](gateway_atom, const caf::actor& gateway) {
+      self->state.gateway = caf::actor_cast<caf::strong_actor_ptr>(gateway);
+    },
     [self](line_batch& batch) { on_batch(self, batch); },
     [self](forget_atom, const std::string& key, const file_identity& file) {
       auto& st = self->state;
-      if (!st.aggregator) {
-        st.positions.forget(key, file);
-      } else if (auto node = peer_name(self)) {
-        st.positions.forget(*node + "/" + key, file);
-      } else {
+      if (st.aggregator)
+        return; // from a collector only with its credential (below)
+      st.positions.forget(key, file);
+      schedule_commit(self);
+    },
+    [self](forget_atom, const session_credential& credential, const std::string& key,
+           const file_identity& file) {
+      auto& st = self->state;
+      if (!st.aggregator)
+        return;
+      auto* session = live_session(self, credential, "a forget");
+      if (!session)
+        return;
+      if (key.empty() || key.size() > 4096) {
+        end_session(self, credential, "forget with a key of " + std::to_string(key.size()) + " bytes");
         return;
       }
+      st.positions.forget(session->node + "/" + key, file);
       schedule_commit(self);
     },
     // Both answer only when no failed write is pending, so a restarted tailer
     // never starts from a position that queued batches are about to move.
     // A collector says who it is before anything else is accepted.
-    [self](hello_atom, const std::string& node, const std::string& token)
-      -> caf::result<caf::ok_atom> {
+    // A collector says who it is before anything else is accepted, and gets
+    // the credential that alone lets it speak for that node from now on.
+    [self](hello_atom, const std::string& node, const std::string& token,
+           const std::string& instance) -> caf::delegated<session_credential> {
       auto& st = self->state;
       auto sender = self->current_sender();
-      if (!st.aggregator || !sender)
-        return caf::make_error(caf::sec::unexpected_message);
+      auto reply = network_reply(self);
+      if (!st.aggregator || !sender) {
+        reply.deliver(caf::make_error(caf::sec::unexpected_message));
+        return {};
+      }
       auto peer = to_string(sender->node());
       if (!valid_node_name(node)) {
         log_warn(st.name, "refused a collector from " + peer + ": bad node name");
-        return caf::make_error(caf::sec::invalid_argument, "bad node name");
+        reply.deliver(caf::make_error(caf::sec::invalid_argument, "bad node name"));
+        return {};
       }
-      if (!token_accepted(token, st.auth_token)) {
+      auto expected = token_for(st.node_tokens, st.auth_token, node);
+      if (expected.refused) {
+        log_warn(st.name, "refused collector '" + node + "' from " + peer +
+                            ": the node tokens file does not list it and there is no shared token");
+        reply.deliver(caf::make_error(caf::sec::invalid_argument, "wrong auth token"));
+        return {};
+      }
+      if (!token_accepted(token, expected.token)) {
         log_warn(st.name, "refused collector '" + node + "' from " + peer +
                             ": wrong or missing auth token");
-        return caf::make_error(caf::sec::invalid_argument, "wrong auth token");
+        reply.deliver(caf::make_error(caf::sec::invalid_argument, "wrong auth token"));
+        return {};
       }
-      st.peers[sender->node()] = node;
-      st.refused.erase(sender->node());
-      log_info(st.name, "collector '" + node + "' authenticated (" + peer + ")");
-      return caf::ok_atom::value;
+      if (instance.empty() || instance.size() > 64) {
+        log_warn(st.name, "refused collector '" + node + "' from " + peer + ": bad instance id");
+        reply.deliver(caf::make_error(caf::sec::invalid_argument, "bad instance id"));
+        return {};
+      }
+      auto collector = caf::actor_cast<caf::actor>(sender);
+      auto opened = st.sessions.open(node, instance, collector);
+      if (opened.credential.empty()) {
+        log_error(st.name, "refused collector '" + node + "' from " + peer + ": " + opened.refusal);
+        reply.deliver(caf::make_error(caf::sec::invalid_argument, opened.refusal));
+        return {};
+      }
+      self->monitor(collector); // its session ends with its connection
+      // Not its node id: whoever reads this log and can reach the port
+      // could claim it in a BASP handshake of its own (see README).
+      log_info(st.name, "collector '" + node + "' authenticated (session " +
+                          opened.credential.short_name() + ")" +
+                          (opened.replaced ? "; it takes over the node's earlier session" : ""));
+      reply.deliver(opened.credential);
+      return {};
     },
-    [self](sync_atom, std::string key) {
+    // A local root asks a local sink; an aggregator answers a collector
+    // (below), for the collector's own keys only.
+    [self](sync_atom, const std::string& key) {
       auto& st = self->state;
-      // Before the promise: making it takes the sender out of the message.
-      std::optional<std::string> node;
-      if (st.aggregator)
-        node = peer_name(self);
       auto promise = self->make_response_promise();
-      if (st.aggregator) { // a collector asks for its own positions only
-        if (!node) {
-          promise.deliver(caf::make_error(caf::sec::invalid_argument, "not authenticated"));
-          return promise;
-        }
-        key = *node + "/" + key;
-      }
-      // A key's first sync makes its baseline (the time since which it
-      // tracks its files), answered only once a commit holds it: a tailer
-      // that read before would, after a SIGKILL, meet a later baseline and
-      // take a file rotated in between for history.
-      if (st.positions.ensure_baseline(key, now_ms()) && st.state) {
-        st.waiting_baseline.emplace_back(key, promise);
-        schedule_commit(self);
-        if (!st.commit_in_flight)
-          commit(self);
-        return promise;
-      }
-      if (st.backlog.empty() && st.held.empty() && !st.holding_for_switch)
-        promise.deliver(st.positions.get(key));
+      reply_slot slot;
+      slot.local = promise;
+      if (st.aggregator)
+        slot.deliver(caf::make_error(caf::sec::invalid_argument, "no session credential"));
       else
-        st.waiting_sync.emplace_back(key, promise);
+        answer_sync(self, key, std::move(slot));
       return promise;
+    },
+    [self](sync_atom, const session_credential& credential,
+           const std::string& key) -> caf::delegated<std::vector<delivered_position>> {
+      auto& st = self->state;
+      auto reply = network_reply(self);
+      if (!st.aggregator) {
+        reply.deliver(caf::make_error(caf::sec::unexpected_message));
+        return {};
+      }
+      auto* session = live_session(self, credential, "a sync");
+      if (!session) {
+        reply.deliver(caf::make_error(caf::sec::invalid_argument, "no live session: say hello again"));
+        return {};
+      }
+      if (key.empty() || key.size() > 4096) {
+        reply.deliver(caf::make_error(caf::sec::invalid_argument, "bad key"));
+        end_session(self, credential, "sync with a key of " + std::to_string(key.size()) + " bytes");
+        return {};
+      }
+      answer_sync(self, session->node + "/" + key, std::move(reply));
+      return {};
     },
     [self](drain_atom) {
       auto& st = self->state;

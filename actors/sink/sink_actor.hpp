@@ -13,6 +13,7 @@
 #include <caf/all.hpp>
 
 #include "actors/line_batch.hpp"
+#include "actors/remote/session_table.hpp"
 #include "actors/sink/checkpoint_file.hpp"
 #include "actors/sink/delivery_positions.hpp"
 #include "actors/sink/output_writer.hpp"
@@ -29,6 +30,24 @@ struct pending_write {
   std::size_t written = 0;
   caf::actor reply_to;   ///< the tailer to acknowledge
   bool skip = false;     ///< a duplicate: only acknowledged, in its turn
+};
+
+/// Where an answer goes: a local requester (a promise), or a collector over
+/// the network, answered in the gateway's name so that the sink's own
+/// address never crosses the wire.
+struct reply_slot {
+  caf::response_promise local;
+  caf::strong_actor_ptr remote;
+  caf::message_id mid;
+  caf::strong_actor_ptr as; ///< the gateway
+
+  template <class... Ts>
+  void deliver(Ts&&... xs) {
+    if (remote)
+      remote->enqueue(as, mid.response_id(), caf::make_message(std::forward<Ts>(xs)...), nullptr);
+    else
+      local.deliver(std::forward<Ts>(xs)...);
+  }
 };
 
 struct sink_state {
@@ -66,15 +85,21 @@ struct sink_state {
   uint64_t commit_errors = 0;
   bool aggregator = false;
   std::string auth_token;
-  std::map<caf::node_id, std::string> peers; ///< authenticated collectors' nodes -> names
-  std::set<caf::node_id> refused;            ///< peers already reported as refused
+  std::map<std::string, std::string> node_tokens; ///< per node, overriding auth_token
+  /// The published gateway: network answers and acknowledgements go out in
+  /// its name. Set by (gateway_atom) before the gateway is published.
+  caf::strong_actor_ptr gateway;
+  /// Who may speak for which node: one live session per node name.
+  session_table<caf::actor> sessions;
+  uint64_t refused_messages = 0;      ///< without a live credential
+  std::chrono::steady_clock::time_point last_refusal_log;
   std::deque<pending_write> backlog; // non-empty only while writes fail
   bool retry_scheduled = false;
-  std::vector<std::pair<std::string, caf::response_promise>> waiting_sync;
+  std::vector<std::pair<std::string, reply_slot>> waiting_sync;
   std::vector<caf::response_promise> waiting_drain;
   /// Syncs that made a key's baseline: answered once a commit holds it.
-  std::vector<std::pair<std::string, caf::response_promise>> waiting_baseline;
-  std::vector<std::pair<std::string, caf::response_promise>> baselines_in_commit;
+  std::vector<std::pair<std::string, reply_slot>> waiting_baseline;
+  std::vector<std::pair<std::string, reply_slot>> baselines_in_commit;
   /// Aggregator: acknowledgements waiting for the commit that makes them true.
   std::vector<std::pair<caf::actor, uint64_t>> held_acks;
   std::vector<std::pair<caf::actor, uint64_t>> acks_in_commit; ///< released when it is done
@@ -102,9 +127,11 @@ struct sink_state {
 /// follows a quiet spell. The old file is synced and the new one named in a
 /// commit before anything is written to it.
 ///
-/// As an aggregator (published to collectors on other nodes) it accepts
-/// batches only from peers that said (hello_atom, node, auth_token) with the
-/// right token; their lines and positions are qualified by that node name.
+/// As an aggregator it is reached only through its gateway (published to
+/// collectors on other nodes), and accepts a batch, sync or forget only with
+/// a live session credential, handed out for a hello with the right token;
+/// lines and positions are qualified by that session's node name, and every
+/// field of a batch is checked before use (a bad one ends its session).
 caf::behavior sink_actor(caf::stateful_actor<sink_state>* self, sink_options opts);
 
 } // namespace logcatch

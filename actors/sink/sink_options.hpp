@@ -1,6 +1,7 @@
 #pragma once
 
 #include <functional>
+#include <map>
 #include <memory>
 #include <string>
 
@@ -27,6 +28,7 @@ struct sink_options {
   millis commit_interval{200};
   bool aggregator = false;                ///< accepts batches from authenticated collectors only
   std::string auth_token;                 ///< what collectors must say in their hello
+  std::map<std::string, std::string> node_tokens; ///< a listed node's own token instead
   std::shared_ptr<metrics_registry> metrics; ///< none: nothing counted (an aggregator)
 };
 

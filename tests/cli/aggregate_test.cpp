@@ -8,11 +8,7 @@
 #include <random>
 #include <sys/socket.h>
 
-#include <caf/io/all.hpp>
-
-#include "actors/messages.hpp"
-#include "actors/system_config.hpp"
-#include "actors/tailer/line_splitter.hpp"
+#include "fake_collector.hpp"
 #include "process_support.hpp"
 
 using namespace logcatch;
@@ -31,61 +27,6 @@ std::unique_ptr<child_process> start_aggregator(const temp_dir& dir, std::vector
   auto err = child->err();
   port = static_cast<uint16_t>(std::stoul(err.substr(err.find(marker) + marker.size())));
   return child;
-}
-
-line_batch batch_of(uint64_t start, const std::string& text, bool restart) {
-  line_splitter split{1024};
-  line_batch b;
-  b.key = "app";
-  b.file = file_identity{1, 42, 0, 0};
-  b.path = "/var/log/app.log";
-  b.restart = restart;
-  b.reading = 7; // one reading of the file, as a tailer's batches are
-  b.start_offset = start;
-  split.feed(text.data(), text.size(), b);
-  b.end_offset = start + text.size();
-  return b;
-}
-
-/// A CAF node acting as a collector.
-struct fake_collector {
-  system_config cfg{true};
-  caf::actor_system system{cfg};
-  caf::actor aggregator;
-
-  bool connect(uint16_t port) {
-    auto handle = system.middleman().remote_actor("127.0.0.1", port);
-    if (!handle)
-      return false;
-    aggregator = *handle;
-    return true;
-  }
-
-  /// The hello's answer: true if accepted.
-  bool hello(const std::string& node, const std::string& token) {
-    caf::scoped_actor self{system};
-    bool ok = false;
-    self->request(aggregator, std::chrono::seconds(30), hello_atom::value, node, token)
-      .receive([&](caf::ok_atom) { ok = true; }, [&](caf::error&) { ok = false; });
-    return ok;
-  }
-
-  /// Sends a batch and waits for its acknowledgement.
-  bool deliver(const line_batch& batch) {
-    caf::scoped_actor self{system};
-    self->send(aggregator, batch);
-    bool acked = false;
-    self->receive([&](ack_atom, uint64_t) { acked = true; },
-                  caf::after(std::chrono::seconds(30)) >> [] {});
-    return acked;
-  }
-};
-
-std::size_t count(const std::string& text, const std::string& part) {
-  std::size_t n = 0;
-  for (auto at = text.find(part); at != std::string::npos; at = text.find(part, at + 1))
-    ++n;
-  return n;
 }
 
 } // namespace
@@ -137,9 +78,8 @@ TEST_CASE("the aggregator refuses a wrong token and batches before a hello, and 
     return contains(agg->err(), "refused collector 'intruder'") &&
            contains(agg->err(), "wrong or missing auth token");
   }));
-  caf::scoped_actor self{c.system};
-  self->send(c.aggregator, batch_of(0, "sneaky 0 x\n", true));
-  CHECK(eventually([&] { return contains(agg->err(), "did not authenticate with a hello"); }));
+  c.self->send(c.aggregator, batch_of(0, "sneaky 0 x\n", true));
+  CHECK(eventually([&] { return contains(agg->err(), "no session credential (no hello)"); }));
   agg->signal(SIGTERM);
   CHECK(agg->wait() == 0);
   CHECK_FALSE(contains(read_file(dir / "out.json"), "sneaky"));
@@ -186,4 +126,45 @@ TEST_CASE("aggregate --auth-token-file takes the first line, and a bad file is a
   r = run_logcatch({"aggregate", "--auth-token-file", dir / "empty"}, dir);
   CHECK(r.code == 2);
   CHECK(contains(r.err, dir / "empty" + ": its first line is empty"));
+}
+
+TEST_CASE("aggregate --auth-token '' is a usage error, and a token given as a flag warns that others can read it") {
+  temp_dir dir;
+  auto r = run_logcatch({"aggregate", "--listen", "127.0.0.1:0", "--auth-token", ""}, dir);
+  CHECK(r.code == 2);
+  CHECK(contains(r.err, "--auth-token: the token is empty"));
+  CHECK(contains(r.err, "--auth-token-file"));
+  uint16_t port = 0;
+  auto agg = start_aggregator(dir, {"--auth-token", "s3cret"}, port);
+  CHECK(contains(agg->err(), "/proc/PID/cmdline"));
+  CHECK(contains(agg->err(), "use --auth-token-file FILE"));
+  agg->signal(SIGTERM);
+  CHECK(agg->wait() == 0);
+}
+
+TEST_CASE("an aggregator whose output has lines but whose state file is gone refuses to start and says what to do") {
+  temp_dir dir;
+  uint16_t port = 0;
+  auto agg = start_aggregator(dir, {"--auth-token", "s3cret"}, port);
+  {
+    fake_collector c;
+    REQUIRE(c.connect(port));
+    REQUIRE(c.hello("web-1", "s3cret"));
+    REQUIRE(c.deliver(batch_of(0, "app 0 x\n", true)));
+  }
+  agg->signal(SIGTERM);
+  REQUIRE(agg->wait() == 0);
+  std::filesystem::remove(dir / "logcatch.state"); // a wiped state_dir, the output kept
+  auto r = run_logcatch({"aggregate", "--listen", "127.0.0.1:0", "--sink-path", dir / "out.json",
+                         "--auth-token", "s3cret"},
+                        dir);
+  CHECK(r.code == 1);
+  CHECK(contains(r.err, dir / "out.json"));
+  CHECK(contains(r.err, "there is no state file " + dir / "logcatch.state"));
+  CHECK(contains(r.err, "--accept-output-without-state"));
+  CHECK(contains(read_file(dir / "out.json"), "app 0 x")); // nothing cut or lost
+  agg = start_aggregator(dir, {"--auth-token", "s3cret", "--accept-output-without-state"}, port);
+  agg->signal(SIGTERM);
+  CHECK(agg->wait() == 0);
+  CHECK(contains(read_file(dir / "out.json"), "app 0 x"));
 }

@@ -2,14 +2,18 @@
 // sink shipping to a real `logcatch aggregate` over 127.0.0.1, while writers
 // rotate and processes are killed with SIGKILL.
 
+#include <arpa/inet.h>
 #include <catch2/catch.hpp>
 #include <csignal>
+#include <netinet/in.h>
+#include <sys/socket.h>
 #include <memory>
 #include <random>
 
 #include "bench/workload/delivery_verifier.hpp"
 #include "bench/workload/loopback_port.hpp"
 #include "bench/workload/numbered_writer.hpp"
+#include "fake_collector.hpp"
 #include "process_support.hpp"
 #include "verify_support.hpp"
 
@@ -47,9 +51,11 @@ struct node {
   std::vector<std::unique_ptr<numbered_writer>> writers;
   std::unique_ptr<child_process> process;
 
+  /// `folder`: the node's folder under `root` (default: its name); two
+  /// collectors calling themselves the same have different folders.
   node(const temp_dir& root, const std::string& node_name, uint16_t port,
-       const std::string& extra_sink = "")
-    : name(node_name), dir(root / node_name) {
+       const std::string& extra_sink = "", const std::string& folder = "")
+    : name(node_name), dir(root / (folder.empty() ? node_name : folder)) {
     std::filesystem::create_directories(dir);
     config = dir + "/config.yaml";
     write_file(config,
@@ -62,7 +68,7 @@ struct node {
   void add_writer(const std::string& file, rotation_mode mode, double rate, uint64_t rotate) {
     numbered_writer::options o;
     o.path = dir + "/" + file + ".log";
-    o.stream = name + "-" + file;
+    o.stream = std::filesystem::path(dir).filename().string() + "-" + file;
     o.lines_per_second = rate;
     o.rotate_every = rotate;
     o.mode = mode;
@@ -357,4 +363,128 @@ TEST_CASE("with mutual TLS a collector with the CA's certificate ships and a str
                         "/renamed.log"));
   CHECK_FALSE(contains(out, "stranger-"));
   CHECK_FALSE(contains(out, "plaintext-"));
+}
+
+TEST_CASE("while strangers and a careless collector attack the aggregator, a real collector ships every line exactly once") {
+  temp_dir dir;
+  uint16_t port = free_loopback_port();
+  auto aggregator = start_aggregator(dir, port);
+  node honest(dir, "honest", port);
+  honest.add_writer("renamed", rotation_mode::rename, 1000, 700);
+  honest.add_writer("copied", rotation_mode::copytruncate, 1000, 700);
+  for (auto& w : honest.writers)
+    w->start();
+  honest.start();
+  REQUIRE(eventually([&] { return contains(honest.process->err(), "connected to the aggregator"); }));
+
+  // Strangers: system messages, forged and made-up credentials, syncs.
+  fake_collector stranger;
+  REQUIRE(stranger.connect(port));
+  stranger.self->send_exit(stranger.aggregator, caf::exit_reason::kill);
+  stranger.self->send(stranger.aggregator, caf::down_msg{stranger.self->address(), caf::exit_reason::kill});
+  auto forged = batch_of(0, "forged 0 x\n", true, "renamed");
+  forged.node = "honest";
+  for (uint64_t guess = 1; guess <= 20; ++guess) {
+    stranger.session = session_credential{guess, guess};
+    CHECK_FALSE(stranger.deliver(forged, std::chrono::seconds(2)));
+    CHECK_FALSE(stranger.sync("renamed", stranger.session));
+  }
+  // Someone with the token calling itself "honest" from another instance.
+  fake_collector impostor;
+  impostor.instance = "1bad";
+  REQUIRE(impostor.connect(port));
+  CHECK_FALSE(impostor.hello("honest", token));
+  CHECK(contains(impostor.last_error, "held by another live collector"));
+  // A careless collector with the token: a batch whose ends run past its data.
+  fake_collector careless;
+  careless.instance = "ca1e55";
+  REQUIRE(careless.connect(port));
+  REQUIRE(careless.hello("careless", token));
+  auto bad = batch_of(0, "careless 0 x\n", true);
+  bad.ends.back() = 1 << 30;
+  CHECK_FALSE(careless.deliver(bad, std::chrono::seconds(5)));
+  // Raw sockets: half-open connections and garbage.
+  std::vector<int> sockets;
+  for (int i = 0; i < 50; ++i) {
+    int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_port = htons(port);
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    REQUIRE(::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) == 0);
+    if (i % 10 == 0)
+      CHECK(::send(fd, "\x03garbage-garbage-garbage-garbage!", 34, MSG_NOSIGNAL) > 0);
+    sockets.push_back(fd);
+  }
+
+  std::this_thread::sleep_for(std::chrono::seconds(2)); // writers go on meanwhile (not a wait)
+  for (auto& w : honest.writers) {
+    w->stop();
+    REQUIRE(w->error().empty());
+  }
+  std::map<std::string, uint64_t> written;
+  honest.written(written);
+  CHECK(eventually([&] { return all_delivered(dir / "out.log", written); }, std::chrono::seconds(120)));
+  for (int fd : sockets)
+    ::close(fd);
+  honest.process->signal(SIGTERM);
+  CHECK(honest.process->wait() == 0);
+  CHECK(aggregator->wait(std::chrono::milliseconds(0)) < 0); // it never stopped
+  aggregator->signal(SIGTERM);
+  INFO(aggregator->err());
+  CHECK(aggregator->wait() == 0);
+  auto out = read_file(dir / "out.log");
+  CHECK_FALSE(contains(out, "forged"));
+  CHECK_FALSE(contains(out, "careless"));
+  check_exactly_once(dir / "out.log", written);
+}
+
+TEST_CASE("two collectors configured with one node name: the second is refused on both sides until the first stops, then ships once") {
+  temp_dir dir;
+  uint16_t port = free_loopback_port();
+  auto aggregator = start_aggregator(dir, port);
+  node first(dir, "dup", port, "", "first");
+  node second(dir, "dup", port, "", "second");
+  for (auto* n : {&first, &second}) {
+    n->add_writer("renamed", rotation_mode::rename, 0, 0);
+    n->add_writer("copied", rotation_mode::rename, 0, 0);
+    for (auto& w : n->writers)
+      w->write_lines(500);
+  }
+  first.start();
+  REQUIRE(eventually([&] { return contains(first.process->err(), "connected to the aggregator"); }));
+  second.start();
+  CHECK(eventually([&] {
+    return contains(second.process->err(), "hello refused") &&
+           contains(second.process->err(), "node name 'dup' is held by another live collector");
+  }));
+  CHECK(contains(aggregator->err(), "refused collector 'dup'"));
+  std::map<std::string, uint64_t> first_written;
+  first.written(first_written);
+  CHECK(eventually([&] { return all_delivered(dir / "out.log", first_written); }));
+  CHECK_FALSE(contains(read_file(dir / "out.log"), "second-"));
+  // A new instance of the first (same state_dir) is the same collector: it
+  // takes the name over while the old one is still connected (hung here).
+  first.process->signal(SIGSTOP);
+  auto hung = std::move(first.process);
+  first.start();
+  REQUIRE(eventually([&] { return contains(first.process->err(), "connected to the aggregator"); }));
+  CHECK(contains(aggregator->err(), "it takes over the node's earlier session"));
+  hung->signal(SIGKILL);
+  REQUIRE(hung->wait() == 128 + SIGKILL);
+  for (auto& w : first.writers)
+    w->write_lines(200);
+  first.written(first_written);
+  CHECK(eventually([&] { return all_delivered(dir / "out.log", first_written); }));
+  // Once the first is gone, the second gets the name and ships its lines.
+  first.process->signal(SIGTERM);
+  CHECK(first.process->wait() == 0);
+  std::map<std::string, uint64_t> written = first_written;
+  second.written(written);
+  CHECK(eventually([&] { return all_delivered(dir / "out.log", written); }, std::chrono::seconds(120)));
+  second.process->signal(SIGTERM);
+  CHECK(second.process->wait() == 0);
+  aggregator->signal(SIGTERM);
+  CHECK(aggregator->wait() == 0);
+  check_exactly_once(dir / "out.log", written);
 }

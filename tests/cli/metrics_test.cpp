@@ -354,3 +354,73 @@ TEST_CASE("metrics: a remote sink shows its link, and lines count as delivered o
   v.on_text(read_file(agg_dir / "out.log"));
   require_clean(v, {{"r", 600}});
 }
+
+namespace {
+
+/// A connection to 127.0.0.1:port from `source` (any 127.x.y.z: a client
+/// address of its own on loopback).
+int connect_from(const char* source, int port) {
+  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in local{};
+  local.sin_family = AF_INET;
+  ::inet_pton(AF_INET, source, &local.sin_addr);
+  if (::bind(fd, reinterpret_cast<sockaddr*>(&local), sizeof local) != 0)
+    return -1;
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons(static_cast<uint16_t>(port));
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  if (::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
+    ::close(fd);
+    return -1;
+  }
+  return fd;
+}
+
+} // namespace
+
+TEST_CASE("metrics: slow clients trickling their requests do not stop /metrics answering others") {
+  metrics_fixture f;
+  write_file(f.dir / "a.log", numbered_lines("a", 0, 100));
+  f.start("logs: {a: a.log}\n");
+  // 40 slowloris clients from one address.
+  std::vector<int> slow;
+  for (int i = 0; i < 40; ++i) {
+    int fd = connect_from("127.0.0.2", f.port);
+    REQUIRE(fd >= 0);
+    ::send(fd, "GET /metrics HTTP/1.1\r\n", 23, MSG_NOSIGNAL);
+    slow.push_back(fd);
+  }
+  std::atomic<bool> trickling{true};
+  std::thread trickle([&] {
+    while (trickling) {
+      for (int fd : slow)
+        ::send(fd, "X", 1, MSG_NOSIGNAL | MSG_DONTWAIT);
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+  });
+  // Meanwhile every scrape from another address is answered, promptly.
+  for (int i = 0; i < 20; ++i) {
+    auto started = std::chrono::steady_clock::now();
+    auto res = f.get("/metrics");
+    REQUIRE(res);
+    CHECK(res->status == 200);
+    CHECK(std::chrono::steady_clock::now() - started < std::chrono::seconds(2));
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  // The slow ones are cut at the whole-request deadline (2 s), however they trickle.
+  CHECK(eventually([&] {
+    for (int fd : slow) {
+      char buffer[256];
+      auto n = ::recv(fd, buffer, sizeof buffer, MSG_DONTWAIT);
+      if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+        return false;
+    }
+    return true;
+  }, std::chrono::seconds(10)));
+  trickling = false;
+  trickle.join();
+  for (int fd : slow)
+    ::close(fd);
+  f.stop();
+}

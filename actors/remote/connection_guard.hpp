@@ -1,0 +1,41 @@
+#pragma once
+
+// A thread of the aggregator that looks at its own accepted TCP sockets
+// (every 250 ms: /proc/self/fd, getsockname, TCP_INFO) and shuts down those
+// connection_watch picks. shutdown() on a socket CAF owns makes CAF's next
+// read see the end of the stream, and CAF then closes it as it would any
+// peer that went away: no CAF internals are touched.
+
+#include <atomic>
+#include <condition_variable>
+#include <cstdint>
+#include <mutex>
+#include <thread>
+
+#include "actors/remote/connection_watch.hpp"
+
+namespace logcatch {
+
+class connection_guard {
+public:
+  connection_guard(uint16_t port, std::chrono::milliseconds handshake_deadline,
+                   std::size_t max_connections);
+  ~connection_guard();
+  connection_guard(const connection_guard&) = delete;
+  connection_guard& operator=(const connection_guard&) = delete;
+
+private:
+  void run();
+
+  uint16_t port_;
+  connection_watch watch_;
+  std::mutex mutex_;
+  std::condition_variable wake_;
+  bool stopping_ = false;
+  uint64_t cut_silent_ = 0;
+  uint64_t cut_too_many_ = 0;
+  connection_watch::clock::time_point last_log_{};
+  std::thread thread_;
+};
+
+} // namespace logcatch
