@@ -63,9 +63,9 @@ void run_programs(const program_shape& shape, double seconds, const char* what) 
 } // namespace
 
 TEST_CASE("simulation against the real binary: appends, rotations, copytruncate, truncation and deletion lose and repeat nothing") {
-  run_programs(small_shape(false), 12, "files only");
+  run_programs(small_shape(false), 10, "files only");
 }
 
 TEST_CASE("simulation against the real binary: SIGKILLs, stops, restarts and reloads among the file operations lose and repeat nothing") {
-  run_programs(small_shape(true), 25, "collector events");
+  run_programs(small_shape(true), 20, "collector events");
 }

@@ -49,12 +49,12 @@ void run_programs(const program_shape& shape, double seconds, const char* what) 
 TEST_CASE("simulation: appends, rotations, copytruncate, truncation and deletion while the tailers run lose and repeat nothing") {
   program_shape shape;
   shape.collector_events = false;
-  run_programs(shape, 8, "files only");
+  run_programs(shape, 5, "files only");
 }
 
 TEST_CASE("simulation: crashes, kills, stops and reloads among every file operation lose and repeat nothing") {
   program_shape shape;
-  run_programs(shape, 15, "collector events");
+  run_programs(shape, 8, "collector events");
 }
 
 TEST_CASE("simulation: a glob of up to 200 files through every file operation and restarts loses and repeats nothing") {
@@ -62,13 +62,13 @@ TEST_CASE("simulation: a glob of up to 200 files through every file operation an
   shape.max_keys = 2;
   shape.max_streams = 200;
   shape.ops = 400;
-  run_programs(shape, 8, "many files");
+  run_programs(shape, 5, "many files");
 }
 
 TEST_CASE("simulation: compressed rotated copies among every other operation lose and repeat nothing") {
   program_shape shape;
   shape.compress = true;
-  run_programs(shape, 8, "compress");
+  run_programs(shape, 5, "compress");
 }
 
 // Programs the simulation or the soak once failed, each fixed since: run
