@@ -108,8 +108,10 @@ private:
 /// One run of a program against the binary.
 class binary_run {
 public:
-  binary_run(const program& p, const std::string& dir, std::string binary)
-    : p_(p), dir_(dir), binary_(std::move(binary)), rng_(p.seed ^ 0x5DEECE66Dull),
+  binary_run(const program& p, const std::string& dir, std::string binary,
+             const database_target* db = nullptr, std::string run_name = {})
+    : p_(p), dir_(dir), binary_(std::move(binary)), db_(db), run_name_(std::move(run_name)),
+      rng_(p.seed ^ 0x5DEECE66Dull),
       files_(p, dir + "/files", rng_, [this](const line_ref& l) { return committed(l); }),
       versions_(p.keys.size(), 0), begin_(clock_type::now()) {
     fs::create_directories(dir_ + "/files");
@@ -178,8 +180,11 @@ private:
         << "\", fingerprint_bytes: " << p_.fingerprint_bytes
         << ", max_line_bytes: " << p_.max_line_bytes << ", poll_interval: "
         << 100 + versions_[k] % 100 << "ms}\n";
-    c << "sink: {type: file, path: \"" << output_path() << "\", format: plain}\n"
-      << "state_dir: \"" << dir_ << "/state\"\n"
+    if (db_ != nullptr)
+      c << "sink: " << db_->sink_yaml(run_name_) << "\n";
+    else
+      c << "sink: {type: file, path: \"" << output_path() << "\", format: plain}\n";
+    c << "state_dir: \"" << dir_ << "/state\"\n"
       << "log: {level: info}\n";
     // Renamed into place: the config watcher never reads half a file.
     auto tmp = config_path() + ".tmp";
@@ -304,6 +309,17 @@ private:
   /// order is checked), each of a glob key's lines is a reading of its own.
   std::vector<delivered_line> read_output(uint64_t& malformed,
                                           std::size_t length = std::string::npos) const {
+    if (db_ != nullptr) { // no order to judge: each line a reading of its own
+      std::vector<delivered_line> lines;
+      for (auto& text : db_->lines(run_name_)) {
+        line_ref l;
+        if (delivery_model::parse(text.data(), text.size(), l))
+          lines.push_back(delivered_line{l, lines.size() + 1});
+        else
+          ++malformed;
+      }
+      return lines;
+    }
     auto text = read_whole(output_path());
     if (length < text.size())
       text.resize(length);
@@ -329,6 +345,12 @@ private:
     if (!fresh_committed_) {
       fresh_committed_ = true;
       committed_.clear();
+      uint64_t malformed = 0;
+      if (db_ != nullptr) { // the database holds only what it committed
+        for (auto& d : read_output(malformed))
+          committed_.insert(d.line);
+        return committed_.count(l) > 0;
+      }
       auto path = dir_ + "/state/logcatch.state";
       std::size_t length = 0;
       try {
@@ -340,7 +362,6 @@ private:
       } catch (const std::exception&) {
         length = 0; // nothing counts as committed: more lines may be lost, none must
       }
-      uint64_t malformed = 0;
       for (auto& d : read_output(malformed, length))
         committed_.insert(d.line);
     }
@@ -358,9 +379,19 @@ private:
     for (;;) {
       check_alive();
       std::error_code ec;
-      auto size = fs::file_size(output_path(), ec);
-      if (ec)
-        size = 0;
+      uintmax_t size = 0;
+      if (db_ != nullptr) {
+        try {
+          uint64_t malformed = 0;
+          size = read_output(malformed).size();
+        } catch (const std::exception&) {
+          size = last_size; // not answering now: no progress
+        }
+      } else {
+        size = fs::file_size(output_path(), ec);
+        if (ec)
+          size = 0;
+      }
       if (size != last_size) {
         last_size = size;
         last_progress = clock_type::now();
@@ -381,6 +412,8 @@ private:
   const program& p_;
   std::string dir_;
   std::string binary_;
+  const database_target* db_ = nullptr;
+  std::string run_name_;
   std::mt19937_64 rng_;
   sim_files files_;
   std::vector<uint32_t> versions_;
@@ -394,15 +427,16 @@ private:
 
 /// keep_failed: a failing run's folder stays too (not while shrinking).
 sim_result run_binary(const program& p, const std::string& scratch, const std::string& binary,
-                      bool keep, bool keep_failed) {
+                      bool keep, bool keep_failed, const database_target* db = nullptr) {
   static uint64_t counter = 0;
+  auto run_name = "sim" + std::to_string(::getpid()) + "_" + std::to_string(++counter);
   auto dir = scratch + "/bin-" + std::to_string(p.seed) + "-" + std::to_string(::getpid()) + "-" +
-             std::to_string(++counter);
+             std::to_string(counter);
   fs::create_directories(dir);
   std::ofstream(dir + "/program.txt") << describe(p);
   sim_result r;
   {
-    binary_run run(p, dir, binary);
+    binary_run run(p, dir, binary, db, run_name);
     r = run.run();
   }
   std::ofstream(dir + "/trace.txt") << r.trace;
@@ -421,6 +455,11 @@ sim_result run_binary(const program& p, const std::string& scratch, const std::s
 sim_result run_with_binary(const program& p, const std::string& scratch,
                            const std::string& logcatch_binary, bool keep) {
   return run_binary(p, scratch, logcatch_binary, keep, true);
+}
+
+sim_result run_with_binary(const program& p, const std::string& scratch,
+                           const std::string& logcatch_binary, const database_target& db) {
+  return run_binary(p, scratch, logcatch_binary, false, true, &db);
 }
 
 program shrink_with_binary(const program& failing, const std::string& scratch,

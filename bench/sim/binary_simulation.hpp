@@ -26,12 +26,27 @@
 // a glob key reads its files side by side (a stream's rotated copies among
 // them), so its lines are not checked for order.
 
+#include <functional>
 #include <string>
+#include <vector>
 
 #include "bench/sim/core_simulation.hpp"
 #include "bench/sim/sim_program.hpp"
 
 namespace logcatch::sim {
+
+/// A database the collector writes to instead of a file (issue 13): its
+/// sink section for one run, and every line it holds. What it holds is
+/// committed (rows and positions commit together), so the model's
+/// "committed" lines are those.
+struct database_target {
+  /// The `sink:` mapping (flow style) for a run; `run` names a table of its
+  /// own, so programs do not see each other's positions.
+  std::function<std::string(const std::string& run)> sink_yaml;
+  /// Every line in that run's table (order does not matter: only lost and
+  /// duplicated lines are judged). Throws if the database cannot be asked.
+  std::function<std::vector<std::string>(const std::string& run)> lines;
+};
 
 /// Runs `p` in a new folder under `scratch` with `logcatch_binary` as the
 /// collector. The folder (config, files, out.log, state, collector.stderr,
@@ -39,6 +54,9 @@ namespace logcatch::sim {
 /// run failed: the trace's first line then names it.
 sim_result run_with_binary(const program& p, const std::string& scratch,
                            const std::string& logcatch_binary, bool keep = false);
+/// The same, with the collector writing to `db`.
+sim_result run_with_binary(const program& p, const std::string& scratch,
+                           const std::string& logcatch_binary, const database_target& db);
 
 /// shrink() against the real binary: slow (seconds a run), so a small budget.
 program shrink_with_binary(const program& failing, const std::string& scratch,
