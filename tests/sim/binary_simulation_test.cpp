@@ -43,8 +43,8 @@ void run_programs(const program_shape& shape, double seconds, const char* what) 
     delivered += r.v.delivered;
     // Lost and duplicated lines fail the test. The plain output names no
     // source file, so order is judged across a plain key's files here,
-    // which races of rotation with a restart can still break (issue 11,
-    // open): counted and printed, judged strictly in-process (per reading).
+    // which a kill during a rotation can still break (a limit the README
+    // states): counted and printed, judged strictly in-process (per reading).
     out_of_order += r.v.out_of_order;
     if (!r.error.empty() || r.v.lost > 0 || r.v.duplicated > 0)
       FAIL(what << ": seed " << seed << " (replay: LOGCATCH_TEST_SEED=" << seed << "; "
