@@ -217,9 +217,11 @@ destination_result clickhouse_destination::load_positions(stored_positions& out)
 
 destination_result clickhouse_destination::insert_rows(const destination_write& w,
                                                                 uint64_t first_stamp) {
-  std::string data;
-  std::size_t rows = json_each_row_ ? encode_rows_json_each_row(w, first_stamp, data)
-                                    : encode_rows_row_binary(w, first_stamp, data);
+  if (!http_)
+    return destination_result::failed(write_outcome::not_written, "not connected");
+  http_->begin_table(body_, "_rows");
+  std::size_t rows = json_each_row_ ? encode_rows_json_each_row(w, first_stamp, body_)
+                                    : encode_rows_row_binary(w, first_stamp, body_);
   if (rows == 0)
     return destination_result::success();
   if (!clock_.known || steady_clock::now() - clock_.asked > timing_.clock_probe_every)
@@ -246,7 +248,7 @@ destination_result clickhouse_destination::insert_rows(const destination_write& 
   auto settings = one_block();
   settings["query_id"] = query_id;
   auto a = http_->query_with_table(sql, "_rows", clickhouse_rows_structure(),
-                                   json_each_row_ ? "JSONEachRow" : "RowBinary", std::move(data),
+                                   json_each_row_ ? "JSONEachRow" : "RowBinary", body_,
                                    settings);
   auto took = steady_clock::now() - sent;
   if (a.ok() && took < timing_.insert_window)

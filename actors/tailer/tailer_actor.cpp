@@ -137,6 +137,8 @@ void run(self_ptr self) {
   }
   for (int i = 0; i < blocks_per_step; ++i) {
     if (!has_credit(st)) {
+      if (!st.waiting_for_credit) // the sink need not wait for more: none comes
+        self->send(st.sink, credit_wait_atom::value, static_cast<uint64_t>(st.inflight));
       st.waiting_for_credit = true;
       update_gauges(st, false);
       return; // the sink's acknowledgement resumes reading
