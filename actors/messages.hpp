@@ -59,7 +59,7 @@
 //   tailer -> database sink line_batch, (forget_atom, ...); root -> database sink
 //                    (sync_atom, key), (drain_atom): as to the file sink, each
 //                    answered / acknowledged once the database committed
-//   tailer -> sink   (credit_wait_atom, uint64_t inflight)  out of credit: reads
+//   tailer -> sink   (credit_wait_atom, uint64_t inflight)  out of credit (again after an ack too small): reads
 //                    nothing more until acknowledged (a database sink writes
 //                    at once instead of waiting batch.max_delay; others ignore it)
 

@@ -20,7 +20,8 @@ public:
   void taken(uint64_t sender);
   /// A batch of `sender` came back to the queue (its write failed).
   void requeued(uint64_t sender);
-  /// `bytes` of `sender` were acknowledged: it reads again.
+  /// `bytes` of `sender` were acknowledged: it reads again, or says again
+  /// that it waits (too little came back).
   void acknowledged(uint64_t sender, std::size_t bytes);
   /// `sender` says it waits for credit with `inflight` bytes unacknowledged.
   /// Ignored when acknowledgements went out since it said so (this sink's
