@@ -59,6 +59,9 @@
 //   tailer -> database sink line_batch, (forget_atom, ...); root -> database sink
 //                    (sync_atom, key), (drain_atom): as to the file sink, each
 //                    answered / acknowledged once the database committed
+//   tailer -> sink   (credit_wait_atom, uint64_t inflight)  out of credit (again after an ack too small): reads
+//                    nothing more until acknowledged (a database sink writes
+//                    at once instead of waiting batch.max_delay; others ignore it)
 
 #include <cstdint>
 #include <memory>
@@ -101,6 +104,7 @@ using connect_atom = caf::atom_constant<caf::atom("lc_dbconn")>;
 using flush_atom = caf::atom_constant<caf::atom("lc_flush")>;
 using refused_atom = caf::atom_constant<caf::atom("lc_refused")>;
 using gateway_atom = caf::atom_constant<caf::atom("lc_gateway")>;
+using credit_wait_atom = caf::atom_constant<caf::atom("lc_cwait")>;
 
 /// One commit, as the sink captured it: the output length and every
 /// position at one instant, and the output to make durable first.

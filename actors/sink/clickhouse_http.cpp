@@ -1,5 +1,8 @@
 #include "actors/sink/clickhouse_http.hpp"
 
+#include <algorithm>
+#include <random>
+
 #include <httplib.h>
 
 namespace logcatch {
@@ -145,16 +148,34 @@ clickhouse_answer clickhouse_http::insert(const std::string& sql, const std::str
   return sort(client_->Post(target(sql, with), data, "application/octet-stream"));
 }
 
+void clickhouse_http::begin_table(std::string& body, const std::string& name) {
+  // Random like httplib's own: binary rows could hold any fixed string.
+  static thread_local std::mt19937_64 rng{std::random_device{}()};
+  static constexpr char alnum[] = "0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ";
+  boundary_ = "--logcatch-";
+  for (int i = 0; i < 32; ++i)
+    boundary_ += alnum[rng() % (sizeof(alnum) - 1)];
+  body.clear();
+  body += "--" + boundary_ + "\r\n";
+  body += "Content-Disposition: form-data; name=\"" + name + "\"; filename=\"" + name + "\"\r\n";
+  body += "Content-Type: application/octet-stream\r\n\r\n";
+}
+
 clickhouse_answer clickhouse_http::query_with_table(const std::string& sql, const std::string& name,
                                                     const std::string& structure,
                                                     const std::string& format,
-                                                    std::string data,
+                                                    std::string& body,
                                                     const settings& with) {
   auto all = with;
   all[name + "_structure"] = structure;
   all[name + "_format"] = format;
-  httplib::MultipartFormDataItems items{{name, std::move(data), name, "application/octet-stream"}};
-  return sort(client_->Post(target(sql, all), {}, items));
+  body += "\r\n--" + boundary_ + "--\r\n";
+  const std::string& sent = body;
+  auto provide = [&sent](size_t offset, size_t length, httplib::DataSink& sink) {
+    return sink.write(sent.data() + offset, std::min(length, sent.size() - offset));
+  };
+  return sort(client_->Post(target(sql, all), {}, body.size(), provide,
+                            "multipart/form-data; boundary=" + boundary_));
 }
 
 } // namespace logcatch

@@ -60,12 +60,18 @@ public:
   /// Runs `sql` (in the URL) with `data` as its input (INSERT ... FORMAT X).
   clickhouse_answer insert(const std::string& sql, const std::string& data,
                            const settings& with = {});
-  /// Runs `sql` (in the URL) with `data` as the external table `name` of
-  /// `structure`, in `format` (ClickHouse's "external data" upload). `data`
-  /// is taken, not copied: a write's rows are its biggest allocation.
+  /// Starts `body` (emptied, its capacity kept) as the multipart upload of
+  /// the external table `name`: the caller appends the table's data to it
+  /// in place, then calls query_with_table. One buffer, sent as it is: a
+  /// write's rows are its biggest allocation, and httplib's multipart
+  /// items would copy them into a second body.
+  void begin_table(std::string& body, const std::string& name);
+  /// Runs `sql` (in the URL) with the table begun in `body` (of `structure`,
+  /// in `format`) as ClickHouse's "external data". `body` is completed
+  /// and sent without a copy.
   clickhouse_answer query_with_table(const std::string& sql, const std::string& name,
                                      const std::string& structure, const std::string& format,
-                                     std::string data, const settings& with = {});
+                                     std::string& body, const settings& with = {});
 
 private:
   std::string target(const std::string& sql_in_url, const settings& with) const;
@@ -73,6 +79,7 @@ private:
   clickhouse_answer sort(Result&& result) const;
 
   std::unique_ptr<httplib::Client> client_;
+  std::string boundary_; ///< of the multipart body begun last
   std::string where_; ///< host:port, for errors
 };
 

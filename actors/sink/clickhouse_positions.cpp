@@ -172,6 +172,29 @@ clickhouse_merged_positions clickhouse_merge_positions(
   return merged;
 }
 
+bool clickhouse_rows_say(const stored_positions& stored,
+                         const std::vector<clickhouse_row_position>& rows,
+                         const stored_positions& after) {
+  // The stored lists as events older than any row (stamp 0), in their order.
+  std::vector<clickhouse_position_event> events;
+  for (auto& [key, list] : stored)
+    for (std::size_t i = 0; i < list.size(); ++i)
+      events.push_back({0, key, list[i], static_cast<uint32_t>(i), false});
+  auto merged = clickhouse_merge_positions(events, rows);
+  auto same = [](const delivered_position& a, const delivered_position& b) {
+    return a.known == b.known && a.file == b.file && a.offset == b.offset && a.path == b.path &&
+           a.reading == b.reading;
+  };
+  for (auto& [key, want] : after) {
+    auto at = merged.positions.find(key);
+    static const std::vector<delivered_position> none;
+    auto& got = at == merged.positions.end() ? none : at->second;
+    if (!std::equal(got.begin(), got.end(), want.begin(), want.end(), same))
+      return false;
+  }
+  return true;
+}
+
 uint64_t clickhouse_rows_needed_from(const std::vector<clickhouse_position_event>& latest_events) {
   auto latest = latest_event_stamps(latest_events);
   if (latest.empty())

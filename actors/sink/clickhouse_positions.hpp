@@ -66,6 +66,15 @@ clickhouse_merged_positions clickhouse_merge_positions(
   const std::vector<clickhouse_position_event>& latest_events,
   const std::vector<clickhouse_row_position>& latest_rows);
 
+/// Whether reading the positions back would give `after` (for each of its
+/// keys) with `stored` in the events and `rows`, the latest row per file
+/// identity written since, in the lines table: then a write's events may
+/// wait, its rows say the same. Compared without updated_ms (read back
+/// from a row's stamp, it is only the age of a position).
+bool clickhouse_rows_say(const stored_positions& stored,
+                         const std::vector<clickhouse_row_position>& rows,
+                         const stored_positions& after);
+
 /// Rows older than this stamp are covered by events: the lowest among the
 /// keys' latest event stamps (0 when there are no events).
 uint64_t clickhouse_rows_needed_from(const std::vector<clickhouse_position_event>& latest_events);

@@ -97,6 +97,30 @@ std::size_t encode_rows_row_binary(const destination_write& w, uint64_t first_st
   });
 }
 
+std::vector<clickhouse_row_position> clickhouse_last_rows(const destination_write& w,
+                                                          uint64_t first_stamp) {
+  std::vector<clickhouse_row_position> out;
+  const line_batch* last_batch = nullptr;
+  for_each_row(w, first_stamp, [&](const row_view& r) {
+    const line_batch& batch = *r.batch;
+    if (r.batch != last_batch) {
+      uint64_t stamp = first_stamp / us_per_second * us_per_second + r.time_us;
+      clickhouse_row_position p;
+      p.position_key = batch.position_key();
+      p.position.known = true;
+      p.position.file = batch.file;
+      p.position.reading = batch.reading;
+      p.position.path = batch.path;
+      p.position.updated_ms = static_cast<int64_t>(stamp / 1000);
+      p.stamp = stamp;
+      out.push_back(std::move(p));
+      last_batch = r.batch;
+    }
+    out.back().position.offset = r.end_offset;
+  });
+  return out;
+}
+
 std::size_t encode_rows_json_each_row(const destination_write& w, uint64_t first_stamp,
                                       std::string& out) {
   auto number = [&](const char* name, uint64_t v) {

@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <string>
 
+#include "actors/sink/clickhouse_positions.hpp"
 #include "actors/sink/database_destination.hpp"
 
 namespace logcatch {
@@ -33,6 +34,11 @@ std::string clickhouse_rows_structure();
 /// format escapes them instead). Returns the number of rows.
 std::size_t encode_rows_row_binary(const destination_write& w, uint64_t first_stamp,
                                    std::string& out);
+
+/// The position each batch's last new row carries (as reading the rows
+/// back gives it), in the write's order: the rows' say on the positions.
+std::vector<clickhouse_row_position> clickhouse_last_rows(const destination_write& w,
+                                                          uint64_t first_stamp);
 
 /// The same rows as JSONEachRow, for the format measurement only (the
 /// destination inserts RowBinary, which measured faster: bench/RESULTS.md).

@@ -209,6 +209,9 @@ destination_result clickhouse_destination::load_positions(stored_positions& out)
       return r;
   }
   stored_ = merged.positions;
+  unevented_rows_.clear();
+  unevented_.clear();
+  events_written_ = steady_clock::now();
   last_stamp_ = std::max(last_stamp_, merged.last_stamp);
   positions_read_ = true;
   out = std::move(merged.positions);
@@ -217,9 +220,11 @@ destination_result clickhouse_destination::load_positions(stored_positions& out)
 
 destination_result clickhouse_destination::insert_rows(const destination_write& w,
                                                                 uint64_t first_stamp) {
-  std::string data;
-  std::size_t rows = json_each_row_ ? encode_rows_json_each_row(w, first_stamp, data)
-                                    : encode_rows_row_binary(w, first_stamp, data);
+  if (!http_)
+    return destination_result::failed(write_outcome::not_written, "not connected");
+  http_->begin_table(body_, "_rows");
+  std::size_t rows = json_each_row_ ? encode_rows_json_each_row(w, first_stamp, body_)
+                                    : encode_rows_row_binary(w, first_stamp, body_);
   if (rows == 0)
     return destination_result::success();
   if (!clock_.known || steady_clock::now() - clock_.asked > timing_.clock_probe_every)
@@ -246,7 +251,7 @@ destination_result clickhouse_destination::insert_rows(const destination_write& 
   auto settings = one_block();
   settings["query_id"] = query_id;
   auto a = http_->query_with_table(sql, "_rows", clickhouse_rows_structure(),
-                                   json_each_row_ ? "JSONEachRow" : "RowBinary", std::move(data),
+                                   json_each_row_ ? "JSONEachRow" : "RowBinary", body_,
                                    settings);
   auto took = steady_clock::now() - sent;
   if (a.ok() && took < timing_.insert_window)
@@ -285,9 +290,30 @@ destination_result clickhouse_destination::write(const destination_write& w) {
     if (auto r = insert_rows(w, first); !r.ok())
       return r;
     last_stamp_ = last;
+    // The events may wait while the rows since the last ones say the same.
+    auto rows = unevented_rows_;
+    for (auto& r : clickhouse_last_rows(w, first)) {
+      auto& f = r.position.file;
+      rows[r.position_key + '\n' + std::to_string(f.device) + ':' + std::to_string(f.inode) + ':' +
+           std::to_string(f.prefix_len) + ':' + std::to_string(f.prefix_hash)] = std::move(r);
+    }
+    std::vector<clickhouse_row_position> latest;
+    for (auto& [id, r] : rows)
+      latest.push_back(r);
+    if (steady_clock::now() - events_written_ < timing_.events_every &&
+        clickhouse_rows_say(stored_, latest, w.positions)) {
+      unevented_rows_ = std::move(rows);
+      for (auto& [key, list] : w.positions)
+        unevented_[key] = list;
+      return destination_result::success();
+    }
   }
+  // Every key whose events waited gets them now, with this write's.
+  stored_positions after = unevented_;
+  for (auto& [key, list] : w.positions)
+    after[key] = list;
   std::string body;
-  encode_position_events(clickhouse_position_events(stored_, w.positions, last), body);
+  encode_position_events(clickhouse_position_events(stored_, after, last), body);
   auto r = insert_events(body);
   if (!r.ok()) {
     // With the rows in (or events that may be), only reading the positions
@@ -299,12 +325,15 @@ destination_result clickhouse_destination::write(const destination_write& w) {
     return r;
   }
   last_stamp_ = last;
-  for (auto& [key, list] : w.positions) {
+  for (auto& [key, list] : after) {
     if (list.empty())
       stored_.erase(key);
     else
       stored_[key] = list;
   }
+  unevented_rows_.clear();
+  unevented_.clear();
+  events_written_ = steady_clock::now();
   return destination_result::success();
 }
 

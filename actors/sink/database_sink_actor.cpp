@@ -69,6 +69,8 @@ void enqueue(self_ptr self, database_op op) {
   if (op.batch) {
     st.queued_rows += op.batch->line_count();
     st.queued_bytes += op.batch->data.size();
+    if (op.reply_to)
+      st.credit.received(op.reply_to.id(), op.batch->data.size());
   }
   st.queue.push_back(std::move(op));
   try_write(self);
@@ -166,6 +168,8 @@ void on_written(self_ptr self, database_reply& reply) {
       if (it->batch) {
         st.queued_rows += it->batch->line_count();
         st.queued_bytes += it->batch->data.size();
+        if (it->reply_to)
+          st.credit.requeued(it->reply_to.id());
       }
       it->first_line = 0;
       it->skip = false;
@@ -195,8 +199,10 @@ void on_written(self_ptr self, database_reply& reply) {
       if (st.observer && lines > 0)
         st.observer(*op.batch, op.first_line);
     }
-    if (op.reply_to) // credit: these bytes are in the database
+    if (op.reply_to) { // credit: these bytes are in the database
+      st.credit.acknowledged(op.reply_to.id(), op.batch->data.size());
       self->send(op.reply_to, ack_atom::value, static_cast<uint64_t>(op.batch->data.size()));
+    }
   }
   st.flying.clear();
   answer_waiters(self);
@@ -204,7 +210,8 @@ void on_written(self_ptr self, database_reply& reply) {
 }
 
 /// Sends the queue's front as one write when it is due: batch.max_rows or
-/// max_bytes reached, max_delay passed, or a sync or drain waiting.
+/// max_bytes reached, max_delay passed, a sync or drain waiting, or a tailer
+/// out of credit with batches queued (nothing more comes until a write).
 void try_write(self_ptr self) {
   auto& st = self->state;
   if (!st.connected || !st.flying.empty() || st.queue.empty())
@@ -213,7 +220,7 @@ void try_write(self_ptr self) {
   auto now = clock_type::now();
   bool due = st.queued_rows >= limits.max_rows || st.queued_bytes >= limits.max_bytes ||
              !st.waiting_sync.empty() || !st.waiting_drain.empty() ||
-             now - st.queue.front().arrived >= limits.max_delay;
+             now - st.queue.front().arrived >= limits.max_delay || st.credit.write_now();
   if (!due) {
     if (!st.flush_scheduled) {
       st.flush_scheduled = true;
@@ -237,6 +244,8 @@ void try_write(self_ptr self) {
       case database_op::kind::batch: {
         st.queued_rows -= op.batch->line_count();
         st.queued_bytes -= op.batch->data.size();
+        if (op.reply_to)
+          st.credit.taken(op.reply_to.id());
         auto check = st.positions.check(*op.batch);
         if (!check.note.empty())
           log_warn(st.name, op.batch->key + " " + op.batch->path + ": " + check.note);
@@ -334,6 +343,12 @@ caf::behavior database_sink_actor(self_ptr self, database_sink_options opts) {
       answer_waiters(self);
       try_write(self);
       return promise;
+    },
+    [self](credit_wait_atom, uint64_t inflight) {
+      auto& st = self->state;
+      if (auto sender = self->current_sender())
+        st.credit.waiting(sender->id(), static_cast<std::size_t>(inflight));
+      try_write(self);
     },
     [self](flush_atom) {
       self->state.flush_scheduled = false;

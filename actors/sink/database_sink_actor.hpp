@@ -11,6 +11,7 @@
 
 #include "actors/line_batch.hpp"
 #include "actors/metrics/metrics_registry.hpp"
+#include "actors/sink/credit_waits.hpp"
 #include "actors/sink/database_destination.hpp"
 #include "actors/sink/delivery_positions.hpp"
 #include "actors/sink/sink_options.hpp"
@@ -64,6 +65,8 @@ struct database_sink_state {
   std::deque<database_op> flying; ///< in the write in flight
   std::size_t queued_rows = 0;
   std::size_t queued_bytes = 0;
+  /// Tailers out of credit: their queued batches are written at once.
+  credit_waits credit;
   bool flush_scheduled = false;
   uint64_t next_seq = 1;
   uint64_t done_seq = 0; ///< every op up to it is in the database
@@ -82,7 +85,8 @@ struct database_sink_state {
 /// file sink's interface: line_batch and forget from tailers (acknowledged
 /// once the database committed them), sync and drain from the root. It
 /// groups queued batches into one database write (batch.max_rows,
-/// max_bytes, max_delay), one write in flight at a time, through its I/O
+/// max_bytes, max_delay, or at once when a tailer with batches queued is out
+/// of credit), one write in flight at a time, through its I/O
 /// worker. The positions live in the database with the rows: loaded at
 /// start and after every failed write, then each write is checked against
 /// them (delivery_positions::check), so a write that did reach the database

@@ -312,6 +312,9 @@ caf::behavior remote_sink_actor(self_ptr self, sink_config cfg, caf::io::middlem
       st.held_forgets.push_back({st.queued_batches, key, file});
       send_forgets(self);
     },
+    [](credit_wait_atom, uint64_t) {
+      // Batches go on as they come; the aggregator's sink has its own bounds.
+    },
     [self](sink_config_atom, const sink_config& cfg) {
       auto& st = self->state;
       if (cfg.type != sink_type::remote || !(cfg.tls == st.cfg.tls)) {

@@ -772,6 +772,9 @@ caf::behavior sink_actor(self_ptr self, sink_options opts) {
     // rotated, reopen it by path now. logrotate runs `postrotate` before it
     // compresses the rotated file, so lines written to it until here are
     // in the compressed file.
+    [](credit_wait_atom, uint64_t) {
+      // Batches are written as they come: nothing waits for more.
+    },
     [self](reload_atom) {
       if (reopen_if_moved(self, true))
         commit(self);

@@ -137,6 +137,8 @@ void run(self_ptr self) {
   }
   for (int i = 0; i < blocks_per_step; ++i) {
     if (!has_credit(st)) {
+      if (!st.waiting_for_credit) // the sink need not wait for more: none comes
+        self->send(st.sink, credit_wait_atom::value, static_cast<uint64_t>(st.inflight));
       st.waiting_for_credit = true;
       update_gauges(st, false);
       return; // the sink's acknowledgement resumes reading
@@ -254,6 +256,8 @@ caf::behavior tailer_actor(self_ptr self, log_config cfg, caf::actor sink, caf::
       if (st.waiting_for_credit && has_credit(st)) {
         st.waiting_for_credit = false;
         run(self);
+      } else if (st.waiting_for_credit) { // still out: the sink holds what it needs
+        self->send(st.sink, credit_wait_atom::value, static_cast<uint64_t>(st.inflight));
       }
     },
   };

@@ -262,3 +262,31 @@ TEST_CASE("sink: a table of the wrong schema fails the start naming the column")
   CHECK(contains(result.err, "column `offset` of table `logs`.`lines` has type String, expected UInt64"));
   CHECK(ch.count("SELECT count() FROM logs.lines") == 0);
 }
+
+TEST_CASE("sink: a tailer out of credit is written at once, not after max_delay, and exactly once") {
+  temp_dir dir;
+  clickhouse_server ch{dir.path()};
+  std::vector<std::unique_ptr<numbered_writer>> writers;
+  writers.push_back(writer_for(dir, "bulk", 0));
+  writers[0]->write_lines(60000); // several MiB: many times the key's 256 KiB credit
+  auto written = stop_all(writers);
+  std::string config = dir / "config.yaml";
+  // Bounds no write reaches and a delay longer than the wait below: only a
+  // tailer's "out of credit" can make the writes go (unknown outcomes with
+  // frequent writes: the postgresql test; here each waits out its fence).
+  write_file(config, "logs:\n  bulk: {path: " + (dir / "bulk.log") +
+                       ", max_inflight_bytes: 256KiB}\n"
+                       "sink:\n"
+                       "  type: clickhouse\n"
+                       "  url: " + ch.url() + "\n"
+                       "  database: logs\n"
+                       "  table: lines\n"
+                       "  batch: {max_rows: 10000000, max_bytes: 1GiB, max_delay: 60s}\n");
+  child_process child{{LOGCATCH_BINARY, "run", "--config", config}, dir.path()};
+  INFO(child.err());
+  CHECK(eventually([&] { return row_count(ch) >= total(written); }, std::chrono::seconds(40)));
+  child.signal(SIGTERM);
+  CHECK(child.wait() == 0);
+  CHECK(row_count(ch) == total(written));
+  require_delivered_once(ch, written);
+}

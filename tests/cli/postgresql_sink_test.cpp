@@ -344,3 +344,32 @@ TEST_CASE("postgresql sink: a reload that changes the database sink applies the 
   CHECK(child.wait() == 0);
   CHECK(pg.number("SELECT count(*) FROM elsewhere") == -1); // never created
 }
+
+TEST_CASE("postgresql sink: a tailer out of credit is written at once, not after max_delay, and exactly once") {
+  temp_dir dir;
+  postgresql_server pg{dir.path()};
+  std::vector<std::unique_ptr<numbered_writer>> writers;
+  writers.push_back(writer_for(dir, "bulk", 0));
+  writers[0]->write_lines(60000); // several MiB: many times the key's 256 KiB credit
+  auto written = stop_all(writers);
+  std::string config = dir / "config.yaml";
+  // Bounds no write reaches and a delay longer than the wait below: only a
+  // tailer's "out of credit" can make the writes go. Every third write is
+  // taken as of unknown outcome: frequent writes stay exactly once.
+  write_file(config, "logs:\n  bulk: {path: " + (dir / "bulk.log") +
+                       ", max_inflight_bytes: 256KiB}\n"
+                       "sink:\n"
+                       "  type: postgresql\n"
+                       "  dsn: \"" + pg.dsn() + "\"\n"
+                       "  password_file: " + pg.password_file() + "\n"
+                       "  batch: {max_rows: 10000000, max_bytes: 1GiB, max_delay: 60s}\n"
+                       "  fault: {unknown_outcome_every: 3}\n");
+  child_process child{{LOGCATCH_BINARY, "run", "--config", config}, dir.path()};
+  INFO(child.err());
+  CHECK(eventually([&] { return row_count(pg) >= static_cast<long long>(total(written)); },
+                   std::chrono::seconds(40)));
+  child.signal(SIGTERM);
+  CHECK(child.wait() == 0);
+  CHECK(contains(child.err(), "writes of unknown outcome"));
+  require_delivered_once(pg, written);
+}

@@ -147,6 +147,35 @@ TEST_CASE("positions come back from the rows alone when the positions events are
   check_exactly_once(server, driver);
 }
 
+TEST_CASE("positions events that waited (the rows said the same) are read back from the rows") {
+  temp_dir dir;
+  clickhouse_server server(dir.path());
+  clickhouse_timing waits_long;
+  waits_long.events_every = std::chrono::minutes(10); // only what the rows cannot say has events
+  clickhouse_destination dest(config_for(server), waits_long);
+  destination_driver driver(dest, driven_files(3, 2, 400), 150);
+  REQUIRE(driver.run(std::chrono::seconds(60)));
+  clickhouse_destination again(config_for(server));
+  REQUIRE(again.prepare().ok());
+  stored_positions stored;
+  REQUIRE(again.load_positions(stored).ok());
+  for (auto& f : driver.files()) {
+    REQUIRE(stored[f.key].size() == 3); // the baseline and two files
+    bool found = false;
+    for (auto& p : stored[f.key])
+      if (p.file.inode == f.inode) {
+        found = true;
+        CHECK(p.offset == f.lines * driven_width(f));
+        CHECK(p.reading == f.inode * 7919);
+      }
+    CHECK(found);
+  }
+  // A sink resumed from them sends nothing twice.
+  destination_driver resumed(again, driver.files(), 150);
+  REQUIRE(resumed.run(std::chrono::seconds(30)));
+  check_exactly_once(server, driver);
+}
+
 TEST_CASE("one write of more rows than max_insert_block_size is one part") {
   temp_dir dir;
   clickhouse_server server(dir.path());

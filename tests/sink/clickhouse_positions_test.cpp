@@ -144,3 +144,27 @@ TEST_CASE("clickhouse: a row position answer decodes node/key as the position ke
   CHECK(rows[1].position.updated_ms == 7000);
   CHECK(rows[1].stamp == 7'000'123);
 }
+
+TEST_CASE("clickhouse: a write's events may wait only while its rows say the same positions") {
+  stored_positions stored{{"a", {at(1, 10), at(2, 20)}}};
+  // Rows moved file 1: reading back gives the same as the sink holds.
+  CHECK(clickhouse_rows_say(stored, {row("a", at(1, 90), 500)}, {{"a", {at(1, 90), at(2, 20)}}}));
+  // updated_ms is only a position's age: not compared.
+  auto later = at(1, 90);
+  later.updated_ms = 123456;
+  CHECK(clickhouse_rows_say(stored, {row("a", at(1, 90), 500)}, {{"a", {later, at(2, 20)}}}));
+  // Rows of two writes: the newest row per file counts.
+  CHECK(clickhouse_rows_say(stored, {row("a", at(1, 90), 500), row("a", at(2, 70), 501)},
+                            {{"a", {at(1, 90), at(2, 70)}}}));
+  // A new key, all of it in rows.
+  CHECK(clickhouse_rows_say(stored, {row("b", at(5, 50), 500)}, {{"b", {at(5, 50)}}}));
+  // The rows stop short of the position (bytes consumed after the last line).
+  CHECK_FALSE(clickhouse_rows_say(stored, {row("a", at(1, 80), 500)}, {{"a", {at(1, 90), at(2, 20)}}}));
+  // A file forgotten, a new reading without rows, an order the rows cannot give.
+  CHECK_FALSE(clickhouse_rows_say(stored, {row("a", at(1, 90), 500)}, {{"a", {at(1, 90)}}}));
+  CHECK_FALSE(clickhouse_rows_say(stored, {}, {{"a", {at(1, 0, 2), at(2, 20)}}}));
+  CHECK_FALSE(clickhouse_rows_say(stored, {row("a", at(3, 5), 500)}, {{"a", {at(3, 5), at(1, 10), at(2, 20)}}}));
+  // A key with no positions left: only an event says so.
+  CHECK_FALSE(clickhouse_rows_say(stored, {}, {{"a", {}}}));
+  CHECK(clickhouse_rows_say(stored, {}, {{"c", {}}}));
+}
