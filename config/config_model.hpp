@@ -191,8 +191,8 @@ struct aggregator_config {
   std::string auth_token;         ///< what collectors must say in their hello
   /// node_tokens_file: a node listed there must present its own token
   std::map<std::string, std::string> node_tokens;
-  sink_config sink;               ///< stdout or file
-  std::string state_dir;          ///< default: the sink file's folder (none for stdout)
+  sink_config sink;               ///< stdout, file, postgresql or clickhouse
+  std::string state_dir;          ///< default: the sink file's folder (none for stdout or a database)
   self_log_config log;
   tls_config tls;
 };
