@@ -91,7 +91,8 @@ aggregator::aggregator(const aggregator_options& opts) {
     impl_ = std::make_unique<impl>(opts.tls);
     database_sink_options db_opts{opts.sink, std::move(destination), nullptr, nullptr};
     impl_->database = impl_->system.spawn(database_sink_actor, std::move(db_opts));
-    database_front_options front{impl_->database, opts.auth_token, opts.node_tokens};
+    database_front_options front{impl_->database, opts.auth_token, opts.node_tokens,
+                                 opts.sink.fault_ack_delay};
     impl_->sink = impl_->system.spawn(database_front_actor, std::move(front));
   } else {
     auto sink_opts = prepare_sink(opts.sink, opts.state_dir);

@@ -71,6 +71,8 @@
 //                    read every position back once the write in flight is
 //                    done, before anything after it is checked or answered
 //   aggregator -> database front (gateway_atom, actor), (drain_atom) => (ok)
+//   database front -> self  (flush_atom)  test hook sink.fault.ack_delay: send
+//                    the acknowledgements whose delay is over
 
 #include <cstdint>
 #include <memory>

@@ -615,9 +615,11 @@ private:
       } else if (e.key == "fault") {
         const auto& fault = map_of(e, "a map");
         for (const auto& f :
-             entries_of(fault, "in sink.fault", {"write_delay", "unknown_outcome_every"})) {
+             entries_of(fault, "in sink.fault", {"write_delay", "unknown_outcome_every", "ack_delay"})) {
           if (f.key == "write_delay")
             sink.fault_write_delay = duration_of(f);
+          else if (f.key == "ack_delay")
+            sink.fault_ack_delay = duration_of(f);
           else
             sink.fault_unknown_outcome_every = unsigned_of(f, 1000000);
         }

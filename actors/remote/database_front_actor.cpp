@@ -74,6 +74,17 @@ void end_session(self_ptr self, const session_credential& credential, const std:
   tell(self, peer, caf::make_message(refused_atom::value, credential, why));
 }
 
+/// Test hook ack_delay: the acknowledgements whose time has come, in order.
+void release_held_acks(self_ptr self) {
+  auto& held = self->state.held_acks;
+  auto now = std::chrono::steady_clock::now();
+  while (!held.empty() && std::get<0>(held.front()) <= now) {
+    tell(self, caf::actor_cast<caf::strong_actor_ptr>(std::get<1>(held.front())),
+         caf::make_message(ack_atom::value, std::get<2>(held.front())));
+    held.pop_front();
+  }
+}
+
 bool bad_key(const std::string& key) {
   return key.empty() || key.size() > 4096;
 }
@@ -85,6 +96,7 @@ caf::behavior database_front_actor(self_ptr self, database_front_options opts) {
   st.database = std::move(opts.database);
   st.auth_token = std::move(opts.auth_token);
   st.node_tokens = std::move(opts.node_tokens);
+  st.ack_delay = opts.ack_delay;
   // Only collectors are monitored (at their hello); the front is reachable
   // from no peer (see gateway_actor), so no stranger's down message gets here.
   self->set_down_handler([self](caf::down_msg& dm) {
@@ -160,9 +172,15 @@ caf::behavior database_front_actor(self_ptr self, database_front_options opts) {
                              "collector resends what it misses)");
         return;
       }
+      if (st.ack_delay.count() > 0) {
+        st.held_acks.emplace_back(std::chrono::steady_clock::now() + st.ack_delay, *peer, bytes);
+        self->delayed_send(self, st.ack_delay, flush_atom::value);
+        return;
+      }
       tell(self, caf::actor_cast<caf::strong_actor_ptr>(*peer),
            caf::make_message(ack_atom::value, bytes));
     },
+    [self](flush_atom) { release_held_acks(self); },
     [self](sync_atom, const session_credential& credential,
            const std::string& key) -> caf::delegated<std::vector<delivered_position>> {
       auto& st = self->state;

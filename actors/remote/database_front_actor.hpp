@@ -14,6 +14,8 @@
 
 #include <chrono>
 #include <cstdint>
+#include <deque>
+#include <tuple>
 #include <map>
 #include <string>
 
@@ -28,6 +30,8 @@ struct database_front_options {
   caf::actor database; ///< the database sink
   std::string auth_token;
   std::map<std::string, std::string> node_tokens;
+  /// Test hook (sink.fault.ack_delay): acknowledgements held this long.
+  std::chrono::milliseconds ack_delay{0};
 };
 
 struct database_front_state {
@@ -41,6 +45,9 @@ struct database_front_state {
   session_table<caf::actor> sessions;
   /// Batches handed to the database sink and not yet acknowledged by it.
   ack_route<caf::actor> acks;
+  /// Test hook: acknowledgements the database committed, held until their time.
+  std::chrono::milliseconds ack_delay{0};
+  std::deque<std::tuple<std::chrono::steady_clock::time_point, caf::actor, uint64_t>> held_acks;
   uint64_t refused_messages = 0;
   std::chrono::steady_clock::time_point last_refusal_log;
 };

@@ -39,12 +39,14 @@ inline const std::string token = "handover-token";
 constexpr uint64_t rotate_every = 3000;
 
 /// `logcatch aggregate --config` on 127.0.0.1:port; returns once it listens.
+/// `sink_extra`: more lines of its sink section.
 inline std::unique_ptr<child_process> start_aggregator(const temp_dir& dir, const handover_database& db,
-                                                       const std::string& name, uint16_t port) {
+                                                       const std::string& name, uint16_t port,
+                                                       const std::string& sink_extra = "") {
   std::string config = dir / (name + ".yaml");
   write_file(config,
              "listen: 127.0.0.1:" + std::to_string(port) + "\n"
-             "auth_token: " + token + "\n" + db.sink_yaml,
+             "auth_token: " + token + "\n" + db.sink_yaml + sink_extra,
              false);
   auto child = std::make_unique<child_process>(
     std::vector<std::string>{LOGCATCH_BINARY, "aggregate", "--config", config}, dir.path());
@@ -79,12 +81,15 @@ inline std::unique_ptr<numbered_writer> writer(const std::string& folder, const 
 
 /// Runs the scenario against `db` (its server already running, its table
 /// not necessarily created); fails the current test case on any lost or
-/// duplicated line.
+/// duplicated line. `sink_yaml` must end with its last line's newline.
 inline void run_aggregator_handover(const temp_dir& dir, const handover_database& db) {
   using namespace handover_detail;
   uint16_t port_a = free_loopback_port();
   uint16_t port_b = free_loopback_port();
-  auto a = start_aggregator(dir, db, "aggregator-a", port_a);
+  // A holds every acknowledgement 1.5 s after the commit, so its SIGKILL
+  // leaves batches that are in the database and not acknowledged: the
+  // collector sends them again to B, which must find them in the database.
+  auto a = start_aggregator(dir, db, "aggregator-a", port_a, "  fault: {ack_delay: 1500ms}\n");
   auto b = start_aggregator(dir, db, "aggregator-b", port_b);
 
   std::string folder = dir / "n1";
