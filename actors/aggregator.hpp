@@ -24,7 +24,7 @@ struct aggregator_options {
   bool accept_output_without_state = false;
   /// A connection that has not sent a handshake by then is cut.
   std::chrono::milliseconds handshake_deadline{5000};
-  /// Connections beyond this are cut, newest first (0: from the fd limit,
+  /// Connections beyond this are cut, silent ones then the newest first (0: from the fd limit,
   /// leaving room for the output, the state file and CAF's own fds).
   std::size_t max_connections = 0;
 };

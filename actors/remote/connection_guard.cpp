@@ -114,7 +114,7 @@ void connection_guard::run() {
       counter += n;
     };
     cut_all(verdict.silent, cut_silent_, "that sent no handshake in time");
-    cut_all(verdict.too_many, cut_too_many_, "beyond the connection limit (newest first)");
+    cut_all(verdict.too_many, cut_too_many_, "beyond the connection limit (silent ones, then the newest)");
   }
 }
 

@@ -6,13 +6,14 @@
 // accepts as many connections as there are fds. The aggregator therefore
 // looks at its own sockets (connection_guard) and asks this class, which is
 // pure logic: a connection that has not sent a handshake's worth of bytes
-// by the deadline goes, and beyond the maximum the newest go first, so the
-// collectors that have been connected longest keep their places.
+// by the deadline goes, and beyond the maximum those that sent none go
+// first, then the newest, so collectors keep their places.
 
 #include <algorithm>
 #include <chrono>
 #include <cstdint>
 #include <map>
+#include <tuple>
 #include <vector>
 
 namespace logcatch {
@@ -42,7 +43,8 @@ public:
   verdict look(const std::vector<observed_connection>& open, clock::time_point now) {
     std::map<uint64_t, clock::time_point> seen;
     verdict v;
-    std::vector<std::pair<clock::time_point, uint64_t>> kept;
+    // (no handshake yet, first seen, id): peers that spoke come first.
+    std::vector<std::tuple<bool, clock::time_point, uint64_t>> kept;
     for (auto& c : open) {
       auto it = first_seen_.find(c.id);
       auto since = it == first_seen_.end() ? now : it->second;
@@ -50,15 +52,16 @@ public:
       if (c.bytes_received < min_bytes_ && now - since >= deadline_)
         v.silent.push_back(c.id);
       else
-        kept.emplace_back(since, c.id);
+        kept.emplace_back(c.bytes_received < min_bytes_, since, c.id);
     }
     first_seen_ = std::move(seen);
     if (kept.size() > max_) {
-      // Oldest first; ties (first seen in the same look) by id, so that the
-      // choice does not depend on the order /proc lists them in.
+      // Peers that sent a handshake keep their places (collectors), then the
+      // oldest; ties (first seen in the same look) by id, so that the choice
+      // does not depend on the order /proc lists them in.
       std::sort(kept.begin(), kept.end());
       for (std::size_t i = max_; i < kept.size(); ++i)
-        v.too_many.push_back(kept[i].second);
+        v.too_many.push_back(std::get<2>(kept[i]));
     }
     return v;
   }

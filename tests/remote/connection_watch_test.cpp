@@ -31,3 +31,10 @@ TEST_CASE("beyond the connection limit the newest are cut and the oldest keep th
   v = w.look({{10, 0}, {11, 500}}, t0 + 3s);
   CHECK(v.silent.empty()); // 10 is new again: its deadline runs from now
 }
+
+TEST_CASE("beyond the connection limit a peer that spoke keeps its place even if first seen with the silent ones") {
+  connection_watch w{5s, 2};
+  // All first seen in one look; the collector (id 50) has the highest id.
+  auto v = w.look({{10, 0}, {11, 0}, {12, 0}, {50, 900}}, t0);
+  CHECK(v.too_many == std::vector<uint64_t>{11, 12});
+}
