@@ -10,8 +10,11 @@
 
 #include "actors/messages.hpp"
 #include "actors/remote/connection_guard.hpp"
+#include "actors/remote/database_front_actor.hpp"
 #include "actors/remote/gateway_actor.hpp"
 #include "actors/self_log.hpp"
+#include "actors/sink/database_destination.hpp"
+#include "actors/sink/database_sink_actor.hpp"
 #include "actors/sink/sink_actor.hpp"
 #include "actors/system_config.hpp"
 
@@ -23,7 +26,8 @@ struct aggregator::impl {
   system_config cfg;
   caf::actor_system system;
   bool tls = false;
-  caf::actor sink;
+  caf::actor sink;     ///< what the gateway forwards to: the file sink, or the database front
+  caf::actor database; ///< the database sink behind the front (database sinks only)
   caf::actor gateway; ///< what is published: the sink is not reachable from the network
   uint16_t port = 0;
   std::unique_ptr<connection_guard> guard; ///< cuts silent and excess connections
@@ -36,7 +40,9 @@ namespace {
 /// Positions and output must match: the state file says which collectors'
 /// lines the output holds. An output with lines and no state file (a wiped
 /// state_dir) would be appended to while every collector sends everything
-/// again from its start: duplicates nobody asked for.
+/// again from its start: duplicates nobody asked for. A database sink has
+/// no such pair: its positions are rows in the database, committed with the
+/// lines, so there is nothing to check here.
 void check_state_matches_output(const aggregator_options& opts) {
   if (opts.sink.type != sink_type::file || opts.state_dir.empty() ||
       opts.accept_output_without_state)
@@ -64,17 +70,39 @@ std::size_t default_max_connections() {
                                : static_cast<std::size_t>(nofile.rlim_cur) / 2;
 }
 
+bool is_database(const sink_config& sink) {
+  return sink.type == sink_type::postgresql || sink.type == sink_type::clickhouse;
+}
+
 } // namespace
 
 aggregator::aggregator(const aggregator_options& opts) {
   check_state_matches_output(opts);
-  auto sink_opts = prepare_sink(opts.sink, opts.state_dir);
-  sink_opts.aggregator = true;
-  sink_opts.auth_token = opts.auth_token;
-  sink_opts.node_tokens = opts.node_tokens;
-  impl_ = std::make_unique<impl>(opts.tls);
+  if (is_database(opts.sink)) {
+    // As at a collector's start: a wrong password or a table of the wrong
+    // schema fails the start; an unreachable database is retried.
+    std::shared_ptr<database_destination> destination = make_database_destination(opts.sink);
+    auto first = destination->prepare();
+    if (!first.ok() && first.permanent)
+      throw std::runtime_error("sink " + destination->name() + ": " + first.error);
+    if (!first.ok())
+      log_error("aggregator", destination->name() + ": " + first.error +
+                                "; starting anyway, the sink reconnects with backoff");
+    impl_ = std::make_unique<impl>(opts.tls);
+    database_sink_options db_opts{opts.sink, std::move(destination), nullptr, nullptr};
+    impl_->database = impl_->system.spawn(database_sink_actor, std::move(db_opts));
+    database_front_options front{impl_->database, opts.auth_token, opts.node_tokens,
+                                 opts.sink.fault_ack_delay};
+    impl_->sink = impl_->system.spawn(database_front_actor, std::move(front));
+  } else {
+    auto sink_opts = prepare_sink(opts.sink, opts.state_dir);
+    sink_opts.aggregator = true;
+    sink_opts.auth_token = opts.auth_token;
+    sink_opts.node_tokens = opts.node_tokens;
+    impl_ = std::make_unique<impl>(opts.tls);
+    impl_->sink = impl_->system.spawn<caf::detached>(sink_actor, std::move(sink_opts));
+  }
   impl_->tls = opts.tls.enabled();
-  impl_->sink = impl_->system.spawn<caf::detached>(sink_actor, std::move(sink_opts));
   impl_->gateway = gateway_actor::make(impl_->system, impl_->sink);
   caf::anon_send(impl_->sink, gateway_atom::value, impl_->gateway); // before anything is published
   auto published =
@@ -84,6 +112,8 @@ aggregator::aggregator(const aggregator_options& opts) {
     auto why = impl_->system.render(published.error());
     gateway_actor::close(impl_->gateway, caf::exit_reason::user_shutdown);
     caf::anon_send_exit(impl_->sink, caf::exit_reason::user_shutdown);
+    if (impl_->database)
+      caf::anon_send_exit(impl_->database, caf::exit_reason::user_shutdown);
     throw std::runtime_error(opts.host + ":" + std::to_string(opts.port) + ": cannot listen: " + why);
   }
   impl_->port = *published;
@@ -123,12 +153,15 @@ bool aggregator::stop() {
     self->request(impl_->sink, std::chrono::seconds(10), drain_atom::value)
       .receive([](caf::ok_atom) {}, [&](caf::error&) { impl_->stop_complete = false; });
     self->send_exit(impl_->sink, caf::exit_reason::user_shutdown);
+    if (impl_->database) // drained through the front above
+      self->send_exit(impl_->database, caf::exit_reason::user_shutdown);
   }
   // A handle sent to a collector stays in the registry while that peer is
   // connected, and would keep the sink's thread waiting at shutdown.
   impl_->system.registry().erase(impl_->gateway->id());
   impl_->system.registry().erase(impl_->sink->id());
   impl_->sink = nullptr;
+  impl_->database = nullptr;
   impl_->system.await_all_actors_done();
   return impl_->stop_complete;
 }

@@ -14,7 +14,7 @@ struct aggregator_options {
   std::string host = "127.0.0.1"; ///< loopback unless another address is named
   uint16_t port = 0;              ///< 0: any free port (see port())
   sink_config sink;
-  std::string state_dir;          ///< checkpoints, as for a collector's file sink
+  std::string state_dir;          ///< checkpoints, as for a collector's file sink (unused by a database sink)
   std::string auth_token;         ///< what collectors must say in their hello
   std::map<std::string, std::string> node_tokens; ///< per node, overriding auth_token
   tls_config tls;                 ///< mutual TLS when enabled
@@ -33,11 +33,17 @@ struct aggregator_options {
 /// a sink in aggregator mode published on host:port for collectors on other
 /// nodes. What it writes is exactly-once per (collector node, key, file):
 /// its positions are committed with its output length, like a collector's.
+/// With a database sink (postgresql, clickhouse) the positions are rows in
+/// the database, per `node/key`, committed with the lines and read back at
+/// every collector's hello: no state file, and a collector can move to
+/// another aggregator that writes into the same database.
 class aggregator {
 public:
   /// Throws std::runtime_error when the sink cannot be opened or the address
   /// cannot be listened on (the message names it and the cause), and when
-  /// the output file exists with lines but its state file does not.
+  /// the output file exists with lines but its state file does not, and
+  /// when a database sink's first connect fails for good (wrong password,
+  /// a table of the wrong schema).
   explicit aggregator(const aggregator_options& opts);
   ~aggregator();
   aggregator(const aggregator&) = delete;

@@ -62,6 +62,20 @@
 //   tailer -> sink   (credit_wait_atom, uint64_t inflight)  out of credit (again after an ack too small): reads
 //                    nothing more until acknowledged (a database sink writes
 //                    at once instead of waiting batch.max_delay; others ignore it)
+//   An aggregator with a database sink: gateway -> database front (the four
+//                    collector messages above; the front keeps the sessions)
+//   database front -> database sink line_batch (node set), (forget_atom,
+//                    node/key, file), (sync_atom, node/key), (drain_atom):
+//                    as from a collector's root and tailers; the sink's
+//                    (ack_atom, bytes) come back to the front in arrival
+//                    order and go on to the batch's collector in the
+//                    gateway's name
+//   database front -> database sink (refresh_atom)  a collector said hello:
+//                    read every position back once the write in flight is
+//                    done, before anything after it is checked or answered
+//   aggregator -> database front (gateway_atom, actor), (drain_atom) => (ok)
+//   database front -> self  (flush_atom)  test hook sink.fault.ack_delay: send
+//                    the acknowledgements whose delay is over
 
 #include <cstdint>
 #include <memory>
@@ -105,6 +119,7 @@ using flush_atom = caf::atom_constant<caf::atom("lc_flush")>;
 using refused_atom = caf::atom_constant<caf::atom("lc_refused")>;
 using gateway_atom = caf::atom_constant<caf::atom("lc_gateway")>;
 using credit_wait_atom = caf::atom_constant<caf::atom("lc_cwait")>;
+using refresh_atom = caf::atom_constant<caf::atom("lc_refresh")>;
 
 /// One commit, as the sink captured it: the output length and every
 /// position at one instant, and the output to make durable first.

@@ -9,7 +9,8 @@ namespace {
 bool same_sink(const sink_config& a, const sink_config& b) {
   return a.type == b.type && a.path == b.path && a.format == b.format &&
          a.fault_write_delay == b.fault_write_delay &&
-         a.fault_unknown_outcome_every == b.fault_unknown_outcome_every && a.host == b.host && a.port == b.port &&
+         a.fault_unknown_outcome_every == b.fault_unknown_outcome_every &&
+         a.fault_ack_delay == b.fault_ack_delay && a.host == b.host && a.port == b.port &&
          a.node == b.node && a.auth_token == b.auth_token &&
          a.max_inflight_bytes == b.max_inflight_bytes && a.tls == b.tls && a.database == b.database;
 }

@@ -241,10 +241,7 @@ public:
       } else if (e.key == "sink") {
         read_sink(e);
         if (config_.sink.type == sink_type::remote)
-          fail(e.key_node, "sink: an aggregator writes to stdout or a file, not type remote");
-        if (config_.sink.type == sink_type::postgresql || config_.sink.type == sink_type::clickhouse)
-          fail(e.key_node, "sink: an aggregator writes to stdout or a file; database sinks are "
-                           "for collectors only in this version");
+          fail(e.key_node, "sink: an aggregator writes to stdout, a file or a database, not type remote");
       } else if (e.key == "state_dir") {
         config_.state_dir = path_of(e, path_kind::folder);
       } else if (e.key == "tls") {
@@ -257,6 +254,7 @@ public:
     agg.sink = config_.sink;
     agg.log = config_.log;
     agg.state_dir = config_.state_dir;
+    // A database sink keeps its positions in the database: no state_dir.
     if (agg.state_dir.empty() && agg.sink.type == sink_type::file)
       agg.state_dir = fs::path(agg.sink.path).parent_path().string();
     return agg;
@@ -617,9 +615,11 @@ private:
       } else if (e.key == "fault") {
         const auto& fault = map_of(e, "a map");
         for (const auto& f :
-             entries_of(fault, "in sink.fault", {"write_delay", "unknown_outcome_every"})) {
+             entries_of(fault, "in sink.fault", {"write_delay", "unknown_outcome_every", "ack_delay"})) {
           if (f.key == "write_delay")
             sink.fault_write_delay = duration_of(f);
+          else if (f.key == "ack_delay")
+            sink.fault_ack_delay = duration_of(f);
           else
             sink.fault_unknown_outcome_every = unsigned_of(f, 1000000);
         }

@@ -124,6 +124,10 @@ struct sink_config {
   /// Test hook: a database sink takes every Nth committed write for one
   /// whose outcome is unknown (as if COMMIT's answer were lost); 0 = off.
   uint64_t fault_unknown_outcome_every = 0;
+  /// Test hook: an aggregator with a database sink holds each
+  /// acknowledgement this long after the database committed its batch (a
+  /// crash between commit and acknowledgement, made likely); 0 = off.
+  millis fault_ack_delay{0};
   database_sink_config database; ///< sink_type::postgresql and clickhouse
 };
 
@@ -191,8 +195,8 @@ struct aggregator_config {
   std::string auth_token;         ///< what collectors must say in their hello
   /// node_tokens_file: a node listed there must present its own token
   std::map<std::string, std::string> node_tokens;
-  sink_config sink;               ///< stdout or file
-  std::string state_dir;          ///< default: the sink file's folder (none for stdout)
+  sink_config sink;               ///< stdout, file, postgresql or clickhouse
+  std::string state_dir;          ///< default: the sink file's folder (none for stdout or a database)
   self_log_config log;
   tls_config tls;
 };

@@ -77,8 +77,15 @@ int aggregate_command(const aggregate_flags& flags) {
       return usage_error(std::string("--node-tokens-file: ") + e.what());
     }
   }
+  bool database = cfg.sink.type == sink_type::postgresql || cfg.sink.type == sink_type::clickhouse;
+  if (database && !flags.format.empty())
+    return usage_error("--format " + flags.format + ": the config's sink is a database (" +
+                       std::string(cfg.sink.type == sink_type::postgresql ? "postgresql" : "clickhouse") +
+                       "), whose rows have columns, not a format");
   if (!configure_self_log(cfg.log, cfg.source_file))
     return 2;
+  if (database && !flags.state_dir.empty())
+    log_info("main", "--state-dir is not used: a database sink keeps its positions in the database");
   if (flags.auth_token_given)
     log_warn("main", "--auth-token: the secret is visible to every user of this machine (ps, "
                      "/proc/PID/cmdline); use --auth-token-file FILE or auth_token_file in the config");

@@ -39,7 +39,7 @@ void connect(self_ptr self);
 /// Syncs and drains whose ops are all in the database now.
 void answer_waiters(self_ptr self) {
   auto& st = self->state;
-  if (!st.connected)
+  if (!st.connected || st.refresh_wanted) // a refresh: answered from what it reads
     return;
   auto& syncs = st.waiting_sync;
   for (auto it = syncs.begin(); it != syncs.end();) {
@@ -214,6 +214,14 @@ void on_written(self_ptr self, database_reply& reply) {
 /// out of credit with batches queued (nothing more comes until a write).
 void try_write(self_ptr self) {
   auto& st = self->state;
+  if (st.refresh_wanted && st.connected && st.flying.empty()) {
+    // Everything before the refresh is committed: the database's positions
+    // are now the whole truth, and everything queued is checked against them.
+    st.refresh_wanted = false;
+    st.connected = false;
+    connect(self);
+    return;
+  }
   if (!st.connected || !st.flying.empty() || st.queue.empty())
     return;
   const auto& limits = st.cfg.database.batch;
@@ -355,6 +363,11 @@ caf::behavior database_sink_actor(self_ptr self, database_sink_options opts) {
       try_write(self);
     },
     [self](retry_atom) { connect(self); },
+    // From an aggregator's front at a collector's hello (see the header).
+    [self](refresh_atom) {
+      self->state.refresh_wanted = true;
+      try_write(self);
+    },
     [self](sink_config_atom, const sink_config& cfg) {
       auto& st = self->state;
       if (cfg.type == st.cfg.type && cfg.database == st.cfg.database)

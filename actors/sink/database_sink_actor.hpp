@@ -59,6 +59,10 @@ struct database_sink_state {
   delivery_positions positions;
   bool connected = false;  ///< positions loaded: writes may go
   bool connecting = false; ///< a connect is asked or its backoff runs
+  /// An aggregator's collector said hello (refresh_atom): read the positions
+  /// back before writing anything that came after it. Another aggregator
+  /// may have written that node's lines since they were last read.
+  bool refresh_wanted = false;
   std::chrono::milliseconds backoff{0};
   std::string last_problem; ///< reported once until it changes or clears
   std::deque<database_op> queue;  ///< not yet in a write
@@ -93,6 +97,12 @@ struct database_sink_state {
 /// before an error is not repeated. While the database is unreachable it
 /// reconnects with backoff and acknowledges nothing: tailers stop at their
 /// credit limit and nothing read is dropped.
+///
+/// Behind an aggregator (database_front_actor) position keys are
+/// `node/key`, and (refresh_atom) re-reads every position from the database
+/// once the write in flight is done, before anything sent after it is
+/// checked: a collector that comes from another aggregator writing into the
+/// same database finds what that one committed.
 caf::behavior database_sink_actor(caf::stateful_actor<database_sink_state>* self,
                                   database_sink_options opts);
 

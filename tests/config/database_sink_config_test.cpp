@@ -143,8 +143,15 @@ TEST_CASE("a table name must be a plain SQL name and batch bounds must be sane")
   CHECK_FALSE(valid_sql_name(std::string(64, 'a')));
 }
 
-TEST_CASE("an aggregator does not take a database sink in this version") {
+TEST_CASE("an aggregator takes a database sink and needs no state_dir for it") {
+  auto pg = load_aggregator_config_text("sink:\n  type: postgresql\n  dsn: dbname=x\n", "a.yaml", "/cfg");
+  CHECK(pg.sink.type == sink_type::postgresql);
+  CHECK(pg.state_dir.empty());
+  auto ch = load_aggregator_config_text("sink:\n  type: clickhouse\n  url: http://127.0.0.1:8123\n",
+                                        "a.yaml", "/cfg");
+  CHECK(ch.sink.type == sink_type::clickhouse);
+  CHECK(ch.state_dir.empty());
   CHECK(error_of([] {
-          load_aggregator_config_text("sink:\n  type: postgresql\n  dsn: dbname=x\n", "a.yaml", "/cfg");
-        }).find("database sinks are for collectors only in this version") != std::string::npos);
+          load_aggregator_config_text("sink: {type: remote, address: 'a:1'}\n", "a.yaml", "/cfg");
+        }).find("not type remote") != std::string::npos);
 }

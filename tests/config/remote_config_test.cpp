@@ -152,6 +152,6 @@ TEST_CASE("aggregator config mistakes are located", "[config][aggregator]") {
   CHECK(has(error_of([] { load_aggregator("logs: {a: /x}\n"); }),
             "a.yaml:1:1: unknown key 'logs' at top level of an aggregator config"));
   CHECK(has(error_of([] { load_aggregator("sink: {type: remote, address: 'a:1'}\n"); }),
-            "a.yaml:1:1: sink: an aggregator writes to stdout or a file"));
+            "a.yaml:1:1: sink: an aggregator writes to stdout, a file or a database, not type remote"));
   CHECK(has(error_of([] { load_aggregator("lisen: 1.2.3.4:5\n"); }), "did you mean 'listen'?"));
 }
