@@ -11,6 +11,7 @@
 #include "actors/messages.hpp"
 #include "actors/remote/connection_guard.hpp"
 #include "actors/remote/gateway_actor.hpp"
+#include "actors/remote/session_endpoints.hpp"
 #include "actors/self_log.hpp"
 #include "actors/sink/sink_actor.hpp"
 #include "actors/system_config.hpp"
@@ -27,6 +28,8 @@ struct aggregator::impl {
   caf::actor gateway; ///< what is published: the sink is not reachable from the network
   uint16_t port = 0;
   std::unique_ptr<connection_guard> guard; ///< cuts silent and excess connections
+  /// Which connections carry a session: the sink writes, the guard reads.
+  std::shared_ptr<session_endpoints> sessions = std::make_shared<session_endpoints>();
   bool stopped = false;
   bool stop_complete = true;
 };
@@ -73,6 +76,7 @@ aggregator::aggregator(const aggregator_options& opts) {
   sink_opts.auth_token = opts.auth_token;
   sink_opts.node_tokens = opts.node_tokens;
   impl_ = std::make_unique<impl>(opts.tls);
+  sink_opts.endpoints = impl_->sessions;
   impl_->tls = opts.tls.enabled();
   impl_->sink = impl_->system.spawn<caf::detached>(sink_actor, std::move(sink_opts));
   impl_->gateway = gateway_actor::make(impl_->system, impl_->sink);
@@ -88,12 +92,23 @@ aggregator::aggregator(const aggregator_options& opts) {
   }
   impl_->port = *published;
   auto max_connections = opts.max_connections > 0 ? opts.max_connections : default_max_connections();
-  impl_->guard = std::make_unique<connection_guard>(impl_->port, opts.handshake_deadline, max_connections);
+  auto reserved = opts.reserved_connections ? *opts.reserved_connections
+                                            : std::min<std::size_t>(64, max_connections / 8);
+  if (reserved >= max_connections && max_connections > 0) {
+    log_warn("aggregator", "--reserved-connections " + std::to_string(reserved) +
+                             " leaves strangers no place at all: reserving " +
+                             std::to_string(max_connections - 1) + " of " +
+                             std::to_string(max_connections));
+    reserved = max_connections - 1;
+  }
+  impl_->guard = std::make_unique<connection_guard>(impl_->port, opts.handshake_deadline,
+                                                    max_connections, reserved, impl_->sessions);
   if (opts.auth_token.empty() && opts.node_tokens.empty())
     log_warn("aggregator", "no auth token: any collector that reaches the port is accepted");
   log_info("aggregator", "listening on " + opts.host + ":" + std::to_string(impl_->port) +
                            (impl_->tls ? " (mutual TLS)" : "") + ", at most " +
-                           std::to_string(max_connections) + " connections");
+                           std::to_string(max_connections) + " connections (" +
+                           std::to_string(reserved) + " of them for collectors with a session)");
 }
 
 aggregator::~aggregator() {
