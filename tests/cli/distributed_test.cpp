@@ -554,6 +554,8 @@ TEST_CASE("while strangers hold every connection they may, a SIGKILLed collector
   {
     INFO(steady.process->err());
     CHECK(steady.process->wait() == 0);
+    // Connected once after its restart: its connection was never cut.
+    CHECK(count(steady.process->err(), "connected to the aggregator") == 1);
   }
   CHECK(aggregator->wait(std::chrono::milliseconds(0)) < 0); // it never stopped
   aggregator->signal(SIGTERM);
