@@ -493,9 +493,11 @@ void note_session_connection(self_ptr self, const caf::actor& collector, const s
                 caf::get_atom::value, collector.node())
     .then(
       [endpoints, name, node](const caf::node_id&, const std::string& host, uint16_t port) {
-        if (port != 0)
+        if (port != 0) {
           endpoints->add(host, port);
-        else // already gone, or reached through another node
+          log_info(name, "collector '" + node + "' is on the connection from " + host + ":" +
+                           std::to_string(port) + " (its place there is kept)");
+        } else // already gone, or reached through another node
           log_warn(name, "collector '" + node + "': no direct connection found for its session");
       },
       [self, name, node](caf::error& e) {

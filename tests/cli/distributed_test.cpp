@@ -351,6 +351,8 @@ TEST_CASE("with mutual TLS a collector with the CA's certificate ships and a str
     return n;
   };
   CHECK(eventually([&] { return lines_from("trusted") == 2000; }));
+  // The guard knows the collector's TLS connection (its place is kept).
+  CHECK(contains(aggregator.err(), "collector 'trusted' is on the connection from 127.0.0.1:"));
   CHECK(eventually([&] {
     return contains(stranger.process->err(), "cannot connect") &&
            contains(plain.process->err(), "cannot connect");
@@ -539,6 +541,10 @@ TEST_CASE("while strangers hold every connection they may, a SIGKILLed collector
     INFO(steady.process->err());
     REQUIRE(reconnected);
   }
+  // The guard knows its new connection: strangers cannot push it out.
+  CHECK(eventually([&] {
+    return count(aggregator->err(), "collector 'steady' is on the connection from 127.0.0.1:") == 2;
+  }));
   strangers.open(20); // and again, with the collector connected
   CHECK(eventually([&] { return strangers.held() == 35; }, std::chrono::seconds(10)));
 
