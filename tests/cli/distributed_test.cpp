@@ -128,6 +128,33 @@ TEST_CASE("three collectors ship every line exactly once while the aggregator an
       w->start();
     n->start();
   }
+  // The first SIGKILL comes only once every key has delivered a line, i.e.
+  // once the aggregator has answered (and committed) each key's first sync.
+  // Before that, a key is on the README's documented first-start limit: its
+  // tailers wait for the aggregator and start from its answer, so copies
+  // rotated away during that first wait are not read (Distributed mode,
+  // Guarantee). Under ASan a collector's start can outlast the first round:
+  // one key's first sync then waited ~12 s for killed aggregators while its
+  // copytruncate copies rotated away, and lost their lines by design. The
+  // kills this test is about (aggregator and collector, mid-stream) all come
+  // after; nothing about their outcome is relaxed.
+  {
+    std::map<std::string, uint64_t> streams;
+    for (auto& n : nodes)
+      n->written(streams);
+    bool started = eventually(
+      [&] {
+        delivery_verifier v;
+        v.on_text(read_file(dir / "out.log"));
+        for (auto& [stream, count] : streams)
+          if (v.unique(stream) == 0)
+            return false;
+        return true;
+      },
+      std::chrono::seconds(60));
+    INFO(aggregator->err());
+    REQUIRE(started);
+  }
   auto seed = logcatch::test::test_seed();
   INFO("seed " << seed);
   std::mt19937 rng(seed);
