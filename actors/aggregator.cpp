@@ -12,6 +12,7 @@
 #include "actors/remote/connection_guard.hpp"
 #include "actors/remote/database_front_actor.hpp"
 #include "actors/remote/gateway_actor.hpp"
+#include "actors/remote/session_endpoints.hpp"
 #include "actors/self_log.hpp"
 #include "actors/sink/database_destination.hpp"
 #include "actors/sink/database_sink_actor.hpp"
@@ -31,6 +32,8 @@ struct aggregator::impl {
   caf::actor gateway; ///< what is published: the sink is not reachable from the network
   uint16_t port = 0;
   std::unique_ptr<connection_guard> guard; ///< cuts silent and excess connections
+  /// Which connections carry a session: the sink writes, the guard reads.
+  std::shared_ptr<session_endpoints> sessions = std::make_shared<session_endpoints>();
   bool stopped = false;
   bool stop_complete = true;
 };
@@ -100,6 +103,7 @@ aggregator::aggregator(const aggregator_options& opts) {
     sink_opts.auth_token = opts.auth_token;
     sink_opts.node_tokens = opts.node_tokens;
     impl_ = std::make_unique<impl>(opts.tls);
+    sink_opts.endpoints = impl_->sessions; // known collectors' connections keep their places
     impl_->sink = impl_->system.spawn<caf::detached>(sink_actor, std::move(sink_opts));
   }
   impl_->tls = opts.tls.enabled();
@@ -118,12 +122,23 @@ aggregator::aggregator(const aggregator_options& opts) {
   }
   impl_->port = *published;
   auto max_connections = opts.max_connections > 0 ? opts.max_connections : default_max_connections();
-  impl_->guard = std::make_unique<connection_guard>(impl_->port, opts.handshake_deadline, max_connections);
+  auto reserved = opts.reserved_connections ? *opts.reserved_connections
+                                            : std::min<std::size_t>(64, max_connections / 8);
+  if (reserved >= max_connections && max_connections > 0) {
+    log_warn("aggregator", "--reserved-connections " + std::to_string(reserved) +
+                             " leaves strangers no place at all: reserving " +
+                             std::to_string(max_connections - 1) + " of " +
+                             std::to_string(max_connections));
+    reserved = max_connections - 1;
+  }
+  impl_->guard = std::make_unique<connection_guard>(impl_->port, opts.handshake_deadline,
+                                                    max_connections, reserved, impl_->sessions);
   if (opts.auth_token.empty() && opts.node_tokens.empty())
     log_warn("aggregator", "no auth token: any collector that reaches the port is accepted");
   log_info("aggregator", "listening on " + opts.host + ":" + std::to_string(impl_->port) +
                            (impl_->tls ? " (mutual TLS)" : "") + ", at most " +
-                           std::to_string(max_connections) + " connections");
+                           std::to_string(max_connections) + " connections (" +
+                           std::to_string(reserved) + " of them for collectors with a session)");
 }
 
 aggregator::~aggregator() {

@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "config/config_model.hpp"
@@ -24,9 +25,14 @@ struct aggregator_options {
   bool accept_output_without_state = false;
   /// A connection that has not sent a handshake by then is cut.
   std::chrono::milliseconds handshake_deadline{5000};
-  /// Connections beyond this are cut, silent ones then the newest first (0: from the fd limit,
-  /// leaving room for the output, the state file and CAF's own fds).
+  /// Connections beyond this are cut, strangers' first (silent ones first of all), never one
+  /// carrying a live session while there is room for it (0: from the fd limit, leaving room
+  /// for the output, the state file and CAF's own fds).
   std::size_t max_connections = 0;
+  /// Of max_connections, places only connections carrying a session may take, so that a
+  /// collector that reconnects gets in while strangers hold all they may (unset: an eighth
+  /// of the limit, at most 64).
+  std::optional<std::size_t> reserved_connections;
 };
 
 /// A running aggregator: its own actor system with CAF's network layer, and

@@ -100,6 +100,7 @@ int aggregate_command(const aggregate_flags& flags) {
   opts.tls = cfg.tls;
   opts.accept_output_without_state = flags.accept_output_without_state;
   opts.max_connections = flags.max_connections;
+  opts.reserved_connections = flags.reserved_connections;
   try {
     aggregator running{opts};
     for (;;) {

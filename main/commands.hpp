@@ -1,5 +1,6 @@
 #pragma once
 
+#include <optional>
 #include <string>
 
 namespace logcatch {
@@ -32,6 +33,9 @@ struct aggregate_flags {
   std::string auth_token_file;
   bool accept_output_without_state = false;
   std::size_t max_connections = 0; ///< 0: from the fd limit
+  /// Of max_connections, places only collectors with a session may take
+  /// (unset: an eighth of the limit, at most 64).
+  std::optional<std::size_t> reserved_connections;
   std::string node_tokens_file;    ///< `node: token` lines
 };
 

@@ -41,7 +41,9 @@ int main(int argc, char** argv) {
   aggregate->add_option("--node-tokens-file", agg.node_tokens_file,
                         "A file of 'node: token' lines: a listed node must present its own token");
   aggregate->add_option("--max-connections", agg.max_connections,
-                        "Cut connections beyond this many: silent ones first, then the newest (default: the fd limit less 64)");
+                        "Cut connections beyond this many: strangers' (silent ones first), never a collector's with a live session (default: the fd limit less 64)");
+  aggregate->add_option("--reserved-connections", agg.reserved_connections,
+                        "Of --max-connections, places only collectors with a session may take, so one that reconnects gets in while strangers hold the rest (default: an eighth, at most 64)");
 
   int demo_seconds = 15;
   bool demo_keep = false;

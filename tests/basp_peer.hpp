@@ -12,6 +12,7 @@
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <cerrno>
 #include <poll.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -85,6 +86,26 @@ public:
     caf::io::basp::header hdr{type, 0, payload_len, 0, 0, 0};
     sink(hdr);
     return out;
+  }
+
+  /// A BASP heartbeat: what keeps an idle peer's connection past CAF's
+  /// connection timeout. False if the connection is gone.
+  bool heartbeat() {
+    auto bytes = header_bytes(caf::io::basp::message_type::heartbeat, 0);
+    return ::send(fd_, bytes.data(), bytes.size(), MSG_NOSIGNAL) ==
+           static_cast<ssize_t>(bytes.size());
+  }
+
+  /// True if the server has closed the connection by now (what it sent
+  /// meanwhile is read and dropped; never waits).
+  bool closed_now() {
+    char buffer[4096];
+    for (;;) {
+      auto n = ::recv(fd_, buffer, sizeof buffer, MSG_DONTWAIT);
+      if (n > 0)
+        continue;
+      return n == 0 || (errno != EAGAIN && errno != EWOULDBLOCK);
+    }
   }
 
   /// True once the server closed the connection (within `wait`).

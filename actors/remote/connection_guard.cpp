@@ -4,6 +4,7 @@
 #include <dirent.h>
 #include <netinet/in.h>
 #include <linux/tcp.h> // its tcp_info has tcpi_bytes_received (glibc's does not)
+#include <set>
 #include <string>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -18,7 +19,25 @@ namespace {
 struct socket_on_port {
   int fd;
   observed_connection conn;
+  session_endpoints::endpoint peer;
 };
+
+/// The peer's address as CAF's remote_addr spells it (inet_ntop).
+session_endpoints::endpoint peer_of(int fd) {
+  sockaddr_storage addr{};
+  socklen_t len = sizeof addr;
+  char text[INET6_ADDRSTRLEN] = {};
+  if (::getpeername(fd, reinterpret_cast<sockaddr*>(&addr), &len) != 0)
+    return {};
+  if (addr.ss_family == AF_INET) {
+    auto* in = reinterpret_cast<sockaddr_in*>(&addr);
+    ::inet_ntop(AF_INET, &in->sin_addr, text, sizeof text);
+    return {text, ntohs(in->sin_port)};
+  }
+  auto* in6 = reinterpret_cast<sockaddr_in6*>(&addr);
+  ::inet_ntop(AF_INET6, &in6->sin6_addr, text, sizeof text);
+  return {session_endpoints::normalized(text), ntohs(in6->sin6_port)};
+}
 
 /// This process's accepted TCP connections on `port` (not the listener).
 std::vector<socket_on_port> accepted_sockets(uint16_t port) {
@@ -56,7 +75,8 @@ std::vector<socket_on_port> accepted_sockets(uint16_t port) {
     if (::getsockopt(static_cast<int>(fd), IPPROTO_TCP, TCP_INFO, &info, &optlen) != 0)
       continue;
     result.push_back({static_cast<int>(fd),
-                      observed_connection{static_cast<uint64_t>(st.st_ino), info.tcpi_bytes_received}});
+                      observed_connection{static_cast<uint64_t>(st.st_ino), info.tcpi_bytes_received},
+                      peer_of(static_cast<int>(fd))});
   }
   ::closedir(dir);
   return result;
@@ -74,8 +94,12 @@ bool cut(int fd, uint64_t inode) {
 } // namespace
 
 connection_guard::connection_guard(uint16_t port, std::chrono::milliseconds handshake_deadline,
-                                   std::size_t max_connections)
-  : port_(port), watch_(handshake_deadline, max_connections), thread_([this] { run(); }) {
+                                   std::size_t max_connections, std::size_t reserved,
+                                   std::shared_ptr<session_endpoints> sessions)
+  : port_(port),
+    watch_(handshake_deadline, max_connections, reserved),
+    sessions_(std::move(sessions)),
+    thread_([this] { run(); }) {
 }
 
 connection_guard::~connection_guard() {
@@ -94,10 +118,16 @@ connection_guard::~connection_guard() {
 void connection_guard::run() {
   std::unique_lock<std::mutex> lock(mutex_);
   while (!wake_.wait_for(lock, std::chrono::milliseconds(250), [this] { return stopping_; })) {
+    auto listed_at = sessions_->generation();
     auto sockets = accepted_sockets(port_);
     std::vector<observed_connection> open;
-    for (auto& s : sockets)
+    std::set<session_endpoints::endpoint> peers;
+    for (auto& s : sockets) {
+      s.conn.authenticated = sessions_->contains(s.peer.first, s.peer.second);
       open.push_back(s.conn);
+      peers.insert(s.peer);
+    }
+    sessions_->retain(peers, listed_at);
     auto verdict = watch_.look(open, connection_watch::clock::now());
     auto cut_all = [&](const std::vector<uint64_t>& ids, uint64_t& counter, const char* why) {
       uint64_t n = 0;
@@ -114,7 +144,8 @@ void connection_guard::run() {
       counter += n;
     };
     cut_all(verdict.silent, cut_silent_, "that sent no handshake in time");
-    cut_all(verdict.too_many, cut_too_many_, "beyond the connection limit (silent ones, then the newest)");
+    cut_all(verdict.too_many, cut_too_many_,
+            "beyond the connection limit (never a collector's with a live session)");
   }
 }
 

@@ -4,22 +4,28 @@
 // (every 250 ms: /proc/self/fd, getsockname, TCP_INFO) and shuts down those
 // connection_watch picks. shutdown() on a socket CAF owns makes CAF's next
 // read see the end of the stream, and CAF then closes it as it would any
-// peer that went away: no CAF internals are touched.
+// peer that went away: no CAF internals are touched. Which sockets carry a
+// live session it learns from session_endpoints (filled by the sink).
 
 #include <atomic>
 #include <condition_variable>
 #include <cstdint>
+#include <memory>
 #include <mutex>
 #include <thread>
 
 #include "actors/remote/connection_watch.hpp"
+#include "actors/remote/session_endpoints.hpp"
 
 namespace logcatch {
 
 class connection_guard {
 public:
+  /// `reserved`: of max_connections, the places only connections carrying
+  /// a session may take (see connection_watch).
   connection_guard(uint16_t port, std::chrono::milliseconds handshake_deadline,
-                   std::size_t max_connections);
+                   std::size_t max_connections, std::size_t reserved,
+                   std::shared_ptr<session_endpoints> sessions);
   ~connection_guard();
   connection_guard(const connection_guard&) = delete;
   connection_guard& operator=(const connection_guard&) = delete;
@@ -29,6 +35,7 @@ private:
 
   uint16_t port_;
   connection_watch watch_;
+  std::shared_ptr<session_endpoints> sessions_;
   std::mutex mutex_;
   std::condition_variable wake_;
   bool stopping_ = false;

@@ -6,6 +6,9 @@
 #include <system_error>
 #include <thread>
 
+#include <caf/io/middleman.hpp>
+#include <caf/io/middleman_actor.hpp>
+
 #include "actors/messages.hpp"
 #include "actors/self_log.hpp"
 #include "actors/sink/committer_actor.hpp"
@@ -476,6 +479,33 @@ void end_session(self_ptr self, const session_credential& credential, const std:
                   caf::make_message(refused_atom::value, credential, why), self->context());
 }
 
+/// Notes which connection `collector`'s node came on (its peer address, as
+/// CAF's BASP broker knows it), so that connection_guard keeps that
+/// connection's place whatever strangers do. The broker is asked by node id:
+/// a stranger that claimed this node id in a handshake before the collector
+/// connected would be named instead (see README, threat model).
+void note_session_connection(self_ptr self, const caf::actor& collector, const std::string& node) {
+  auto endpoints = self->state.endpoints;
+  if (!endpoints || !self->home_system().has_middleman())
+    return;
+  auto name = self->state.name;
+  self->request(self->home_system().middleman().actor_handle(), std::chrono::seconds(10),
+                caf::get_atom::value, collector.node())
+    .then(
+      [endpoints, name, node](const caf::node_id&, const std::string& host, uint16_t port) {
+        if (port != 0) {
+          endpoints->add(host, port);
+          log_info(name, "collector '" + node + "' is on the connection from " + host + ":" +
+                           std::to_string(port) + " (its place there is kept)");
+        } else // already gone, or reached through another node
+          log_warn(name, "collector '" + node + "': no direct connection found for its session");
+      },
+      [self, name, node](caf::error& e) {
+        log_warn(name, "collector '" + node + "': cannot tell which connection carries its session: " +
+                         self->home_system().render(e));
+      });
+}
+
 /// A hello's token against the configured one (none configured: any is
 /// accepted), in time independent of where they differ.
 bool token_accepted(const std::string& given, const std::string& expected) {
@@ -598,6 +628,7 @@ caf::behavior sink_actor(self_ptr self, sink_options opts) {
   st.aggregator = opts.aggregator;
   st.auth_token = opts.auth_token;
   st.node_tokens = opts.node_tokens;
+  st.endpoints = opts.endpoints;
   st.metrics = std::move(opts.metrics);
   if (st.aggregator)
     st.name = "aggregator";
@@ -693,6 +724,7 @@ caf::behavior sink_actor(self_ptr self, sink_options opts) {
         return {};
       }
       self->monitor(collector); // its session ends with its connection
+      note_session_connection(self, collector, node);
       // Not its node id: whoever reads this log and can reach the port
       // could claim it in a BASP handshake of its own (see README).
       log_info(st.name, "collector '" + node + "' authenticated (session " +

@@ -91,6 +91,8 @@ struct sink_state {
   caf::strong_actor_ptr gateway;
   /// Who may speak for which node: one live session per node name.
   session_table<caf::actor> sessions;
+  /// Where each session's connection is noted for connection_guard (aggregator only).
+  std::shared_ptr<session_endpoints> endpoints;
   uint64_t refused_messages = 0;      ///< without a live credential
   std::chrono::steady_clock::time_point last_refusal_log;
   std::deque<pending_write> backlog; // non-empty only while writes fail

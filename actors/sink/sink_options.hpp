@@ -7,6 +7,7 @@
 
 #include "actors/line_batch.hpp"
 #include "actors/metrics/metrics_registry.hpp"
+#include "actors/remote/session_endpoints.hpp"
 #include "actors/sink/checkpoint_file.hpp"
 #include "actors/sink/output_writer.hpp"
 #include "actors/sink/sink_recovery.hpp"
@@ -30,6 +31,8 @@ struct sink_options {
   std::string auth_token;                 ///< what collectors must say in their hello
   std::map<std::string, std::string> node_tokens; ///< a listed node's own token instead
   std::shared_ptr<metrics_registry> metrics; ///< none: nothing counted (an aggregator)
+  /// An aggregator's: where each session's connection is noted (for connection_guard).
+  std::shared_ptr<session_endpoints> endpoints;
 };
 
 /// Recovers the state in `state_dir` (if any: output cut to its committed
