@@ -183,7 +183,9 @@ TEST_CASE("postgresql sink: a database that stops answering (SIGSTOP) slows read
        std::this_thread::sleep_for(std::chrono::milliseconds(50)))
     peak_kib = std::max(peak_kib, child.rss_kib());
   CHECK(peak_kib > 0);
+#if !defined(__SANITIZE_ADDRESS__) // ASan's quarantine keeps freed memory: RSS proves nothing there
   CHECK(peak_kib < 80 * 1024);
+#endif
   pg.resume();
   CHECK(eventually([&] { return contains(child.err(), "connected again"); }));
   auto written = stop_all(writers);
