@@ -34,18 +34,26 @@ bool starts_like(int fd, const file_identity& id) {
   return hash && *hash == id.prefix_hash;
 }
 
-std::optional<uint64_t> prefix_hash_of(int fd, uint32_t len) {
-  std::vector<char> buf(len);
+std::string read_head(int fd, std::size_t len) {
+  std::string buf(len, '\0');
   std::size_t done = 0;
   while (done < len) {
     auto n = ::pread(fd, buf.data() + done, len - done, static_cast<off_t>(done));
     if (n < 0 && errno == EINTR)
       continue;
     if (n <= 0)
-      return std::nullopt;
+      break;
     done += static_cast<std::size_t>(n);
   }
-  return hash_bytes(buf.data(), len);
+  buf.resize(done);
+  return buf;
+}
+
+std::optional<uint64_t> prefix_hash_of(int fd, uint32_t len) {
+  auto head = read_head(fd, len);
+  if (head.size() < len)
+    return std::nullopt;
+  return hash_bytes(head.data(), len);
 }
 
 std::string file_identity::to_string() const {

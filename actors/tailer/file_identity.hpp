@@ -37,6 +37,9 @@ bool same_file(const file_identity& a, const file_identity& b);
 /// 64-bit FNV-1a: stable across runs and machines, for content fingerprints.
 uint64_t hash_bytes(const char* data, std::size_t n);
 
+/// Up to `len` first bytes of an open file (fewer if it is shorter).
+std::string read_head(int fd, std::size_t len);
+
 /// Hash of the first `len` bytes of an open file, or nothing if it has fewer.
 std::optional<uint64_t> prefix_hash_of(int fd, uint32_t len);
 

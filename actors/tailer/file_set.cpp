@@ -474,16 +474,8 @@ follow_status file_set::step(line_batch& out, std::size_t budget) {
   }
   auto step_path = [&](const std::string& path) {
     auto it = followers_.find(path);
-    if (it == followers_.end())
-      return false;
-    line_batch attempt;
-    attempt.key = out.key;
-    attempt.incarnation = out.incarnation;
-    auto status = step_one(it->first, *it->second, attempt, budget);
-    if (status != follow_status::progress && !attempt.restart && attempt.empty())
-      return false;
-    out = std::move(attempt);
-    return true;
+    bool any_file = false; // the status below comes from without_file_
+    return it != followers_.end() && try_step(it->first, *it->second, out, budget, any_file);
   };
   while (!hinted_.empty()) {
     auto path = *hinted_.begin();
@@ -682,26 +674,6 @@ void file_set::on_rotation(std::function<void()> hook) {
     f->on_rotation = rotation_hook_;
 }
 
-namespace {
-
-/// Up to `len` first bytes of an open file (fewer if it is shorter).
-std::string head_of(int fd, std::size_t len) {
-  std::string buf(len, '\0');
-  std::size_t done = 0;
-  while (done < len) {
-    auto n = ::pread(fd, buf.data() + done, len - done, static_cast<off_t>(done));
-    if (n < 0 && errno == EINTR)
-      continue;
-    if (n <= 0)
-      break;
-    done += static_cast<std::size_t>(n);
-  }
-  buf.resize(done);
-  return buf;
-}
-
-} // namespace
-
 bool file_set::claim(int fd, const file_identity& id, const file_follower* owner) {
   if (auto same = claims_.find(inode_key(id)); same != claims_.end() && same->second.owner != owner)
     return false;
@@ -712,7 +684,7 @@ bool file_set::claim(int fd, const file_identity& id, const file_follower* owner
   std::string candidate;
   auto candidate_prefix = [&](uint32_t len) -> const std::string& {
     if (candidate.size() < len && candidate.size() < size)
-      candidate = head_of(fd, std::max<std::size_t>(len, opts_.follower.fingerprint_bytes));
+      candidate = read_head(fd, std::max<std::size_t>(len, opts_.follower.fingerprint_bytes));
     return candidate;
   };
   for (auto& [key, entry] : claims_) {
@@ -740,7 +712,7 @@ bool file_set::claim(int fd, const file_identity& id, const file_follower* owner
     // read on or started over since they were kept.
     if (size < reading.prefix_len) {
       if (entry.head_for_len != reading.prefix_len || entry.head_for_hash != reading.prefix_hash) {
-        entry.head = head_of(entry.owner->open_fd(), reading.prefix_len);
+        entry.head = read_head(entry.owner->open_fd(), reading.prefix_len);
         entry.head_for_len = reading.prefix_len;
         entry.head_for_hash = reading.prefix_hash;
       }

@@ -158,17 +158,8 @@ std::optional<resume_position> known_files::find_by_content(int fd, const file_i
   auto len = static_cast<std::size_t>(std::min<uint64_t>(size, fingerprint_bytes_));
   if (len == 0 || by_content_.empty())
     return std::nullopt;
-  std::vector<char> head(len);
-  std::size_t got = 0;
-  while (got < len) {
-    auto n = ::pread(fd, head.data() + got, len - got, static_cast<off_t>(got));
-    if (n < 0 && errno == EINTR)
-      continue;
-    if (n <= 0)
-      break;
-    got += static_cast<std::size_t>(n);
-  }
-  return find_by_head(head.data(), got, size, id);
+  auto head = read_head(fd, len);
+  return find_by_head(head.data(), head.size(), size, id);
 }
 
 std::optional<resume_position> known_files::find_by_head(const char* head, std::size_t got,
