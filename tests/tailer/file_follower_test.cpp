@@ -1,6 +1,9 @@
 #include "actors/tailer/file_follower.hpp"
 
 #include <catch2/catch.hpp>
+#include <chrono>
+#include <ctime>
+#include <fcntl.h>
 #include <cstdio>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -37,6 +40,25 @@ drained drain(file_follower& f, std::size_t budget = 1 << 20) {
       break;
   }
   return d;
+}
+
+/// Waits until the coarse clock that stamps file times has passed the birth
+/// time of `path`, so that the next file created is born later.
+void wait_for_clock_after_birth_of(const std::string& path) {
+  struct statx sx {};
+  REQUIRE(::statx(AT_FDCWD, path.c_str(), 0, STATX_BTIME, &sx) == 0);
+  if ((sx.stx_mask & STATX_BTIME) == 0)
+    return; // no birth times here: the order falls back to inode numbers
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  for (;;) {
+    struct timespec now {};
+    ::clock_gettime(CLOCK_REALTIME_COARSE, &now);
+    if (now.tv_sec > sx.stx_btime.tv_sec ||
+        (now.tv_sec == sx.stx_btime.tv_sec && now.tv_nsec > static_cast<long>(sx.stx_btime.tv_nsec)))
+      return;
+    REQUIRE(std::chrono::steady_clock::now() < deadline);
+    ::usleep(200);
+  }
 }
 
 file_follower::options opts_for(const std::string& path, read_from start = read_from::head) {
@@ -287,10 +309,14 @@ TEST_CASE("a resumed plain path reads a burst of rotations of one clock tick in 
     drain(f);
     pos = resume_position{f.identity_at(6), 6, path};
   }
-  // Four rotations within one tick: every rotated file has the same mtime.
+  // Four rotations within one mtime tick: every rotated file has the same
+  // mtime. Each file is born on a later tick of the coarse clock that file
+  // times come from (ext4 reuses freed inodes, so inode numbers alone do not
+  // follow creation order while other tests delete files).
   std::vector<std::string> expected{"a 1 x"};
   for (int i = 1; i <= 4; ++i) {
     REQUIRE(std::rename(path.c_str(), (path + "." + std::to_string(i)).c_str()) == 0);
+    wait_for_clock_after_birth_of(path + "." + std::to_string(i));
     auto line = std::string(1, static_cast<char>('a' + i)) + " 0 x";
     write_file(path, line + "\n");
     expected.push_back(line);
@@ -307,7 +333,9 @@ TEST_CASE("a catch-up skips rotated files of the same tick that were delivered b
   auto path = dir / "a.log";
   // a.log.1 was read to its end before a.log.2; a.log.2 was being read.
   write_file(path + ".1", "old 0 x\n");
+  wait_for_clock_after_birth_of(path + ".1");
   write_file(path + ".2", "mid 0 x\nmid 1 x\n");
+  wait_for_clock_after_birth_of(path + ".2");
   write_file(path + ".3", "new 0 x\n");
   write_file(path, "cur 0 x\n");
   auto identity_of = [&](const std::string& p, uint64_t offset) {
