@@ -1,6 +1,8 @@
 #include "actors/sink/checkpoint_file.hpp"
 
+#include <algorithm>
 #include <array>
+#include <charconv>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
@@ -10,6 +12,7 @@
 #include <sys/stat.h>
 #include <system_error>
 #include <unistd.h>
+#include <zlib.h>
 
 namespace logcatch {
 
@@ -25,24 +28,17 @@ constexpr std::size_t file_fields = 10;
 constexpr std::size_t sink_fields = 7;
 constexpr const char* hex_digits = "0123456789ABCDEF";
 
-std::array<uint32_t, 256> make_crc_table() {
-  std::array<uint32_t, 256> table{};
-  for (uint32_t i = 0; i < 256; ++i) {
-    uint32_t c = i;
-    for (int k = 0; k < 8; ++k)
-      c = (c & 1) ? 0xEDB88320u ^ (c >> 1) : c >> 1;
-    table[i] = c;
+/// CRC-32 (IEEE 802.3, reflected): zlib's, several times faster than a
+/// byte-wise table over a state file of ten thousand positions.
+uint32_t state_crc32(const char* data, std::size_t n) {
+  uLong c = ::crc32(0L, Z_NULL, 0);
+  while (n > 0) {
+    auto chunk = static_cast<uInt>(std::min<std::size_t>(n, 1u << 30));
+    c = ::crc32(c, reinterpret_cast<const Bytef*>(data), chunk);
+    data += chunk;
+    n -= chunk;
   }
-  return table;
-}
-
-/// CRC-32 (IEEE 802.3, reflected), as zlib's crc32().
-uint32_t crc32(const char* data, std::size_t n) {
-  static const auto table = make_crc_table();
-  uint32_t c = 0xFFFFFFFFu;
-  for (std::size_t i = 0; i < n; ++i)
-    c = table[(c ^ static_cast<unsigned char>(data[i])) & 0xFF] ^ (c >> 8);
-  return c ^ 0xFFFFFFFFu;
+  return static_cast<uint32_t>(c);
 }
 
 std::string hex8(uint32_t v) {
@@ -294,14 +290,26 @@ std::string encode_checkpoint(const sink_checkpoint& state) {
     out += " - - - -";
   }
   out += " " + escape(state.sink_path) + "\n";
+  // Appended in place, not through temporaries: ten thousand records per
+  // commit, five commits a second.
+  auto number = [&out](auto n) {
+    char digits[24];
+    auto end = std::to_chars(digits, digits + sizeof digits, n).ptr;
+    out += ' ';
+    out.append(digits, end);
+  };
   for (const auto& f : state.files) {
-    out += "file " + escape(f.key);
+    out += "file ";
+    out += escape(f.key);
     for (uint64_t n : {f.file.device, f.file.inode, uint64_t{f.file.prefix_len}, f.file.prefix_hash, f.offset})
-      out += " " + std::to_string(n);
-    out += " " + std::to_string(f.updated_ms) + " " + std::to_string(f.reading) + " " +
-           escape(f.path) + "\n";
+      number(n);
+    number(f.updated_ms);
+    number(f.reading);
+    out += ' ';
+    out += escape(f.path);
+    out += '\n';
   }
-  out += std::string(trailer_word) + " " + hex8(crc32(out.data(), out.size())) + "\n";
+  out += std::string(trailer_word) + " " + hex8(state_crc32(out.data(), out.size())) + "\n";
   return out;
 }
 
@@ -351,7 +359,7 @@ sink_checkpoint decode_checkpoint(const std::string& text, const std::string& so
       }
       if (!well_formed)
         fail(line_no, "bad checksum trailer: expected 'crc32' and 8 uppercase hex digits");
-      if (stored != crc32(text.data(), pos))
+      if (stored != state_crc32(text.data(), pos))
         fail(0, "checksum mismatch (file is corrupt)");
       if (nl + 1 != text.size())
         fail(line_no, "unexpected bytes after the checksum trailer");

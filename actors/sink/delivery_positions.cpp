@@ -265,6 +265,13 @@ bool delivery_positions::ensure_baseline(const std::string& key, int64_t now_ms)
   return true;
 }
 
+std::size_t delivery_positions::total() const {
+  std::size_t n = 0;
+  for (auto& [key, k] : by_key_)
+    n += k.positions.size();
+  return n;
+}
+
 std::size_t delivery_positions::count(const std::string& key) const {
   auto it = by_key_.find(key);
   return it == by_key_.end() ? 0 : it->second.positions.size();

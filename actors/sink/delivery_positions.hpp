@@ -1,5 +1,6 @@
 #pragma once
 
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <map>
@@ -60,6 +61,22 @@ public:
   std::vector<delivered_position> recorded(const std::string& key) const;
   /// Every key's positions (each list in the order they were recorded).
   std::map<std::string, std::vector<delivered_position>> all() const;
+  /// Calls f(key, position) for every position, keys in name order, each
+  /// key's in the order recorded: what all() gives, without copying it (a
+  /// commit of ten thousand positions every 200 ms).
+  template <class F>
+  void for_each(F&& f) const {
+    std::vector<const std::pair<const std::string, key_index>*> keys;
+    keys.reserve(by_key_.size());
+    for (auto& entry : by_key_)
+      keys.push_back(&entry);
+    std::sort(keys.begin(), keys.end(), [](auto* a, auto* b) { return a->first < b->first; });
+    for (auto* entry : keys)
+      for (auto& [s, pos] : entry->second.positions)
+        f(entry->first, pos);
+  }
+  /// How many positions all keys have together.
+  std::size_t total() const;
   /// How many positions `key` has.
   std::size_t count(const std::string& key) const;
   /// Gives `key` its baseline record, if it has none: a position of no file

@@ -291,10 +291,10 @@ void commit(self_ptr self) {
   cp.has_sink_identity = st.out->is_file();
   if (cp.has_sink_identity)
     cp.sink_file = st.out->identity(st.output_length);
-  for (auto& [key, list] : st.positions.all())
-    for (auto& pos : list)
-      cp.files.push_back(
-        file_checkpoint{key, pos.file, pos.offset, pos.path, pos.updated_ms, pos.reading});
+  cp.files.reserve(st.positions.total());
+  st.positions.for_each([&](const std::string& key, const delivered_position& pos) {
+    cp.files.push_back(file_checkpoint{key, pos.file, pos.offset, pos.path, pos.updated_ms, pos.reading});
+  });
   st.dirty = false;
   st.commit_in_flight = true;
   st.commit_asked = std::chrono::steady_clock::now();
