@@ -5,13 +5,9 @@
 // database, and none may be there twice. Each program writes a table of its
 // own (and its positions table), so programs do not share positions.
 
-#include "bench/sim/binary_simulation.hpp"
-
-#include <catch2/catch.hpp>
-#include <chrono>
-#include <cstdlib>
-#include <iostream>
 #include <sstream>
+
+#include "binary_program_runs.hpp"
 
 #include "bench/workload/postgresql_server.hpp"
 #include "clickhouse_server.hpp"
@@ -19,6 +15,7 @@
 
 using namespace logcatch;
 using namespace logcatch::sim;
+using logcatch::sim::test_runs::run_programs;
 
 namespace {
 
@@ -29,34 +26,6 @@ program_shape small_shape() {
   shape.ops = 50;
   shape.collector_events = true;
   return shape;
-}
-
-void run_programs(const database_target& db, double seconds, const char* what) {
-  test::temp_dir dir;
-  const char* fixed = std::getenv("LOGCATCH_TEST_SEED");
-  uint64_t seed = test::test_seed64();
-  const uint64_t first_seed = seed;
-  auto deadline = std::chrono::steady_clock::now() + std::chrono::duration<double>(seconds);
-  uint64_t programs = 0, ops = 0, lines = 0, must = 0, delivered = 0;
-  do {
-    auto p = generate(seed, small_shape());
-    auto r = run_with_binary(p, dir.path(), LOGCATCH_BINARY, db);
-    ++programs;
-    ops += r.ops;
-    lines += r.v.written;
-    must += r.v.must;
-    delivered += r.v.delivered;
-    if (!r.error.empty() || r.v.lost > 0 || r.v.duplicated > 0)
-      FAIL(what << ": seed " << seed << " (replay: LOGCATCH_TEST_SEED=" << seed << "): "
-                << r.summary() << "\n"
-                << r.v.examples << describe(p) << "trace:\n"
-                << r.trace);
-    seed = seed * 6364136223846793005ull + 1442695040888963407ull;
-  } while (fixed == nullptr && std::chrono::steady_clock::now() < deadline);
-  std::cout << what << " (first seed " << first_seed << "): " << programs << " programs, " << ops
-            << " operations, " << lines << " lines (" << must << " must arrive), " << delivered
-            << " delivered, 0 lost, 0 duplicated\n";
-  CHECK(programs > 0);
 }
 
 std::vector<std::string> split_lines(const std::string& text) {
@@ -87,7 +56,7 @@ TEST_CASE("simulation against the real binary into PostgreSQL: SIGKILLs, stops, 
       out.push_back(row.at(0));
     return out;
   };
-  run_programs(db, 15, "postgresql");
+  run_programs(small_shape(), 15, "postgresql", &db);
 }
 
 TEST_CASE("simulation against the real binary into ClickHouse: SIGKILLs, stops, restarts and reloads lose and repeat nothing") {
@@ -104,5 +73,5 @@ TEST_CASE("simulation against the real binary into ClickHouse: SIGKILLs, stops, 
       return std::vector<std::string>{};
     return split_lines(ch.query("SELECT line FROM logs." + run + " FORMAT TSVRaw"));
   };
-  run_programs(db, 15, "clickhouse");
+  run_programs(small_shape(), 15, "clickhouse", &db);
 }
