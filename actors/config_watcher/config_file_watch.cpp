@@ -99,19 +99,7 @@ bool config_file_watch::wait(millis timeout) {
     std::this_thread::sleep_for(timeout);
     return false;
   }
-  // Unrelated events are drained and the wait goes on until its deadline.
-  auto deadline = std::chrono::steady_clock::now() + timeout;
-  for (;;) {
-    auto left = std::chrono::duration_cast<millis>(deadline - std::chrono::steady_clock::now());
-    pollfd pfd{fd_, POLLIN, 0};
-    int rc = ::poll(&pfd, 1, static_cast<int>(std::max<millis::rep>(0, left.count())));
-    if (rc <= 0)
-      return false;
-    if (drain_events())
-      return true;
-    if (left.count() <= 0)
-      return false;
-  }
+  return wait_for_relevant_events(fd_, timeout, [this] { return drain_events(); });
 }
 
 bool config_file_watch::drain_events() {

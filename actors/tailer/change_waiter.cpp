@@ -99,19 +99,8 @@ bool change_waiter::wait(millis timeout, const std::vector<open_file>& open_file
   if (update_file_watches(open_files))
     return true;
   // Events about other files in the folder (other keys' logs, a busy folder
-  // like /var/log) do not end the wait: each would cost a whole step.
-  auto deadline = std::chrono::steady_clock::now() + timeout;
-  for (;;) {
-    auto left = std::chrono::duration_cast<millis>(deadline - std::chrono::steady_clock::now());
-    pollfd pfd{fd_, POLLIN, 0};
-    int rc = ::poll(&pfd, 1, static_cast<int>(std::max<millis::rep>(0, left.count())));
-    if (rc <= 0)
-      return false;
-    if (drain_events())
-      return true;
-    if (left.count() <= 0)
-      return false;
-  }
+  // like /var/log) do not end the wait.
+  return wait_for_relevant_events(fd_, timeout, [this] { return drain_events(); });
 }
 
 std::vector<std::string> change_waiter::take_touched() {
