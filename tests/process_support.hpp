@@ -13,6 +13,7 @@
 #include <unistd.h>
 #include <vector>
 
+#include "bench/workload/spawn_process.hpp"
 #include "test_support.hpp"
 
 namespace logcatch::test {
@@ -44,27 +45,8 @@ public:
     auto n = std::to_string(++counter);
     out_path_ = dir + "/child-" + n + ".stdout";
     err_path_ = dir + "/child-" + n + ".stderr";
-    pid_ = ::fork();
-    if (pid_ < 0)
-      throw std::runtime_error("fork failed");
-    if (pid_ == 0) {
-      // The test binary may block signals (CAF threads); the child starts clean.
-      sigset_t none;
-      sigemptyset(&none);
-      ::sigprocmask(SIG_SETMASK, &none, nullptr);
-      int out = ::open(out_path_.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-      int err = ::open(err_path_.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-      int in = ::open("/dev/null", O_RDONLY);
-      ::dup2(in, 0);
-      ::dup2(out, 1);
-      ::dup2(err, 2);
-      std::vector<char*> args;
-      for (auto& a : argv)
-        args.push_back(const_cast<char*>(a.c_str()));
-      args.push_back(nullptr);
-      ::execv(args[0], args.data());
-      ::_exit(127);
-    }
+    // The test binary may block signals (CAF threads); the child starts clean.
+    pid_ = spawn_process(argv, child_stream{out_path_, false}, child_stream{err_path_, false});
   }
   ~child_process() {
     if (pid_ > 0 && !exited_) {

@@ -1,5 +1,7 @@
 #include "bench/driver/child.hpp"
 
+#include "bench/workload/spawn_process.hpp"
+
 #include <csignal>
 #include <fcntl.h>
 #include <fstream>
@@ -14,28 +16,8 @@ namespace logcatch::bench {
 
 child::child(const std::vector<std::string>& argv, const std::string& stdout_path,
              const std::string& stderr_path) {
-  pid_ = ::fork();
-  if (pid_ < 0)
-    throw std::runtime_error("fork failed");
-  if (pid_ == 0) {
-    sigset_t none;
-    sigemptyset(&none);
-    ::sigprocmask(SIG_SETMASK, &none, nullptr);
-    int out = ::open(stdout_path.empty() ? "/dev/null" : stdout_path.c_str(),
-                     O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    int err = ::open(stderr_path.empty() ? "/dev/null" : stderr_path.c_str(),
-                     O_WRONLY | O_CREAT | O_APPEND, 0644);
-    int in = ::open("/dev/null", O_RDONLY);
-    ::dup2(in, 0);
-    ::dup2(out, 1);
-    ::dup2(err, 2);
-    std::vector<char*> args;
-    for (auto& a : argv)
-      args.push_back(const_cast<char*>(a.c_str()));
-    args.push_back(nullptr);
-    ::execv(args[0], args.data());
-    ::_exit(127);
-  }
+  pid_ = spawn_process(argv, child_stream{stdout_path.empty() ? "/dev/null" : stdout_path, false},
+                       child_stream{stderr_path.empty() ? "/dev/null" : stderr_path, true});
 }
 
 child::~child() {

@@ -18,6 +18,7 @@
 
 #include "actors/sink/checkpoint_file.hpp"
 #include "bench/sim/sim_files.hpp"
+#include "bench/workload/spawn_process.hpp"
 
 namespace fs = std::filesystem;
 using clock_type = std::chrono::steady_clock;
@@ -43,23 +44,8 @@ class collector_process {
 public:
   collector_process(const std::string& binary, const std::string& config,
                     const std::string& stderr_path) {
-    pid_ = ::fork();
-    if (pid_ < 0)
-      throw std::runtime_error("fork failed");
-    if (pid_ == 0) {
-      sigset_t none;
-      sigemptyset(&none);
-      ::sigprocmask(SIG_SETMASK, &none, nullptr);
-      int in = ::open("/dev/null", O_RDONLY);
-      int out = ::open("/dev/null", O_WRONLY);
-      int err = ::open(stderr_path.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
-      ::dup2(in, 0);
-      ::dup2(out, 1);
-      ::dup2(err, 2);
-      const char* argv[] = {binary.c_str(), "run", "--config", config.c_str(), nullptr};
-      ::execv(argv[0], const_cast<char* const*>(argv));
-      ::_exit(127);
-    }
+    pid_ = spawn_process({binary, "run", "--config", config}, child_stream{"/dev/null", false},
+                         child_stream{stderr_path, true});
   }
   ~collector_process() {
     if (!exited_) {
