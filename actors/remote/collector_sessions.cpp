@@ -48,7 +48,14 @@ void collector_sessions::tell(self_ptr self, const caf::strong_actor_ptr& to, ca
 }
 
 std::string collector_sessions::challenge() {
-  return identity_ ? challenges_.issue() : std::string();
+  if (!identity_)
+    return {};
+  try {
+    return challenges_.issue();
+  } catch (const std::exception& e) { // getrandom failed: the hello that follows is refused
+    log_error(name_, e.what());
+    return {};
+  }
 }
 
 /// "" when the hello proves its node name (or names are not checked here).
