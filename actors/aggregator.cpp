@@ -9,6 +9,7 @@
 #include <caf/openssl/publish.hpp>
 
 #include "actors/messages.hpp"
+#include "actors/remote/collector_sessions.hpp"
 #include "actors/remote/connection_guard.hpp"
 #include "actors/remote/database_front_actor.hpp"
 #include "actors/remote/gateway_actor.hpp"
@@ -73,6 +74,20 @@ std::size_t default_max_connections() {
                                : static_cast<std::size_t>(nofile.rlim_cur) / 2;
 }
 
+/// The collectors' sessions, whichever sink is behind: tokens, certificate
+/// names (with tls.require_node_name), and the connections of sessions noted
+/// in `endpoints`, so that known collectors' connections keep their places.
+std::shared_ptr<collector_sessions> make_sessions(const aggregator_options& opts,
+                                                  std::shared_ptr<session_endpoints> endpoints) {
+  collector_sessions_options o;
+  o.auth_token = opts.auth_token;
+  o.node_tokens = opts.node_tokens;
+  o.endpoints = std::move(endpoints);
+  if (opts.tls.enabled() && opts.tls.require_node_name)
+    o.node_name_cafile = opts.tls.cafile;
+  return std::make_shared<collector_sessions>("aggregator", std::move(o));
+}
+
 bool is_database(const sink_config& sink) {
   return sink.type == sink_type::postgresql || sink.type == sink_type::clickhouse;
 }
@@ -81,6 +96,9 @@ bool is_database(const sink_config& sink) {
 
 aggregator::aggregator(const aggregator_options& opts) {
   check_state_matches_output(opts);
+  // Before any actor exists: a CA file that cannot be read fails the start.
+  auto endpoints = std::make_shared<session_endpoints>();
+  auto sessions = make_sessions(opts, endpoints);
   if (is_database(opts.sink)) {
     // As at a collector's start: a wrong password or a table of the wrong
     // schema fails the start; an unreachable database is retried.
@@ -94,18 +112,17 @@ aggregator::aggregator(const aggregator_options& opts) {
     impl_ = std::make_unique<impl>(opts.tls);
     database_sink_options db_opts{opts.sink, std::move(destination), nullptr, nullptr};
     impl_->database = impl_->system.spawn(database_sink_actor, std::move(db_opts));
-    database_front_options front{impl_->database, opts.auth_token, opts.node_tokens,
+    database_front_options front{impl_->database, std::move(sessions),
                                  opts.sink.fault_ack_delay};
     impl_->sink = impl_->system.spawn(database_front_actor, std::move(front));
   } else {
     auto sink_opts = prepare_sink(opts.sink, opts.state_dir);
     sink_opts.aggregator = true;
-    sink_opts.auth_token = opts.auth_token;
-    sink_opts.node_tokens = opts.node_tokens;
     impl_ = std::make_unique<impl>(opts.tls);
-    sink_opts.endpoints = impl_->sessions; // known collectors' connections keep their places
+    sink_opts.sessions = std::move(sessions);
     impl_->sink = impl_->system.spawn<caf::detached>(sink_actor, std::move(sink_opts));
   }
+  impl_->sessions = std::move(endpoints);
   impl_->tls = opts.tls.enabled();
   impl_->gateway = gateway_actor::make(impl_->system, impl_->sink);
   caf::anon_send(impl_->sink, gateway_atom::value, impl_->gateway); // before anything is published
@@ -136,7 +153,13 @@ aggregator::aggregator(const aggregator_options& opts) {
   if (opts.auth_token.empty() && opts.node_tokens.empty())
     log_warn("aggregator", "no auth token: any collector that reaches the port is accepted");
   log_info("aggregator", "listening on " + opts.host + ":" + std::to_string(impl_->port) +
-                           (impl_->tls ? " (mutual TLS)" : "") + ", at most " +
+                           (impl_->tls ? " (mutual TLS" +
+                                           std::string(opts.tls.require_node_name
+                                                         ? "; collectors' certificates must name their nodes"
+                                                         : "") +
+                                           ")"
+                                       : "") +
+                           ", at most " +
                            std::to_string(max_connections) + " connections (" +
                            std::to_string(reserved) + " of them for collectors with a session)");
 }

@@ -34,6 +34,12 @@
 //                           before anything else; refused (an error naming the
 //                           cause) for a wrong token or a node name another
 //                           live collector instance holds
+//   collector -> aggregator (challenge_atom) => std::string nonce   over TLS, first:
+//                           "" when the aggregator does not check certificate
+//                           names (then the hello above), else a single-use
+//                           nonce for (hello_atom, node, auth_token, instance,
+//                           nonce, certificate PEM, signature) => session_credential
+//                           (see actors/remote/collector_sessions.hpp)
 //   collector -> aggregator line_batch (its `session` set), (sync_atom,
 //                           session_credential, key), (forget_atom,
 //                           session_credential, key, file_identity): only with a
@@ -120,6 +126,7 @@ using refused_atom = caf::atom_constant<caf::atom("lc_refused")>;
 using gateway_atom = caf::atom_constant<caf::atom("lc_gateway")>;
 using credit_wait_atom = caf::atom_constant<caf::atom("lc_cwait")>;
 using refresh_atom = caf::atom_constant<caf::atom("lc_refresh")>;
+using challenge_atom = caf::atom_constant<caf::atom("lc_chall")>;
 
 /// One commit, as the sink captured it: the output length and every
 /// position at one instant, and the output to make durable first.

@@ -245,7 +245,7 @@ public:
       } else if (e.key == "state_dir") {
         config_.state_dir = path_of(e, path_kind::folder);
       } else if (e.key == "tls") {
-        agg.tls = tls_of(e);
+        agg.tls = tls_of(e, true);
       } else {
         read_self_log(e);
       }
@@ -642,7 +642,7 @@ private:
           if (sink.max_inflight_bytes < std::size_t{1024} * 1024)
             out_of_range(e, "at least 1MiB");
         } else {
-          sink.tls = tls_of(e);
+          sink.tls = tls_of(e, false);
         }
       }
     }
@@ -768,11 +768,20 @@ private:
     }
   }
 
-  /// tls: {certificate, key, cafile}: all three or none.
-  tls_config tls_of(const entry& section) const {
+  /// tls: {certificate, key, cafile}: all three or none; an aggregator's
+  /// may add require_node_name.
+  tls_config tls_of(const entry& section, bool aggregator) const {
     tls_config tls;
     const auto& map = map_of(section, "a map with certificate, key and cafile");
-    for (const auto& e : entries_of(map, "in tls", {"certificate", "key", "cafile"})) {
+    for (const auto& e :
+         entries_of(map, "in tls", {"certificate", "key", "cafile", "require_node_name"})) {
+      if (e.key == "require_node_name") {
+        if (!aggregator)
+          fail(e.key_node, "require_node_name: only an aggregator's tls has it (it checks "
+                           "collectors' certificates); a collector proves its name by itself");
+        tls.require_node_name = bool_of(e);
+        continue;
+      }
       std::string file = path_of(e, path_kind::file);
       if (::access(file.c_str(), R_OK) != 0)
         fail(e.value, e.key + ": " + file + ": cannot read: " +

@@ -71,9 +71,13 @@ struct tls_config {
   std::string certificate; ///< PEM file: this node's certificate
   std::string key;         ///< PEM file: its private key
   std::string cafile;      ///< PEM file: the CA the peer's certificate must chain to
+  /// Aggregator only: a collector's hello must prove, with its certificate
+  /// and key, that the certificate names its node (SAN DNS, else CN).
+  bool require_node_name = false;
   bool enabled() const { return !certificate.empty(); }
   bool operator==(const tls_config& o) const {
-    return certificate == o.certificate && key == o.key && cafile == o.cafile;
+    return certificate == o.certificate && key == o.key && cafile == o.cafile &&
+           require_node_name == o.require_node_name;
   }
 };
 

@@ -77,6 +77,12 @@ int aggregate_command(const aggregate_flags& flags) {
       return usage_error(std::string("--node-tokens-file: ") + e.what());
     }
   }
+  if (flags.tls_require_node_name) {
+    if (!cfg.tls.enabled())
+      return usage_error("--tls-require-node-name: needs tls: {certificate, key, cafile} in the "
+                         "config (--config): without TLS there is no certificate to check");
+    cfg.tls.require_node_name = true;
+  }
   bool database = cfg.sink.type == sink_type::postgresql || cfg.sink.type == sink_type::clickhouse;
   if (database && !flags.format.empty())
     return usage_error("--format " + flags.format + ": the config's sink is a database (" +

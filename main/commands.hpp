@@ -37,6 +37,8 @@ struct aggregate_flags {
   /// (unset: an eighth of the limit, at most 64).
   std::optional<std::size_t> reserved_connections;
   std::string node_tokens_file;    ///< `node: token` lines
+  /// --tls-require-node-name: as `tls: {require_node_name: true}` (needs tls in the config).
+  bool tls_require_node_name = false;
 };
 
 /// `logcatch aggregate`: receive lines from collectors on other nodes.

@@ -40,6 +40,9 @@ int main(int argc, char** argv) {
                       "(collectors then resend what they still have: duplicates)");
   aggregate->add_option("--node-tokens-file", agg.node_tokens_file,
                         "A file of 'node: token' lines: a listed node must present its own token");
+  aggregate->add_flag("--tls-require-node-name", agg.tls_require_node_name,
+                      "With tls in the config: a collector must prove, with its certificate and key, "
+                      "that its certificate names its node (SAN DNS names, else CN); as tls.require_node_name");
   aggregate->add_option("--max-connections", agg.max_connections,
                         "Cut connections beyond this many: strangers' (silent ones first), never a collector's with a live session (default: the fd limit less 64)");
   aggregate->add_option("--reserved-connections", agg.reserved_connections,

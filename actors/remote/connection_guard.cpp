@@ -129,22 +129,23 @@ void connection_guard::run() {
     }
     sessions_->retain(peers, listed_at);
     auto verdict = watch_.look(open, connection_watch::clock::now());
-    auto cut_all = [&](const std::vector<uint64_t>& ids, uint64_t& counter, const char* why) {
+    auto cut_all = [&](const std::vector<uint64_t>& ids, uint64_t& counter,
+                       connection_watch::clock::time_point& last_log, const char* why) {
       uint64_t n = 0;
       for (auto id : ids)
         for (auto& s : sockets)
           if (s.conn.id == id && cut(s.fd, id))
             ++n;
-      // At most a line every 5 s, whatever a stranger does.
+      // At most a line of each kind every 5 s, whatever a stranger does.
       auto now = connection_watch::clock::now();
-      if (n > 0 && now - last_log_ >= std::chrono::seconds(5)) {
-        last_log_ = now;
+      if (n > 0 && now - last_log >= std::chrono::seconds(5)) {
+        last_log = now;
         log_warn("aggregator", "cut " + std::to_string(n) + " connections " + why);
       }
       counter += n;
     };
-    cut_all(verdict.silent, cut_silent_, "that sent no handshake in time");
-    cut_all(verdict.too_many, cut_too_many_,
+    cut_all(verdict.silent, cut_silent_, last_silent_log_, "that sent no handshake in time");
+    cut_all(verdict.too_many, cut_too_many_, last_excess_log_,
             "beyond the connection limit (never a collector's with a live session)");
   }
 }

@@ -41,7 +41,10 @@ private:
   bool stopping_ = false;
   uint64_t cut_silent_ = 0;
   uint64_t cut_too_many_ = 0;
-  connection_watch::clock::time_point last_log_{};
+  /// When each kind of cut was last logged: one kind's line does not hide
+  /// the other's (excess cuts right before the deadline ones would).
+  connection_watch::clock::time_point last_silent_log_{};
+  connection_watch::clock::time_point last_excess_log_{};
   std::thread thread_;
 };
 

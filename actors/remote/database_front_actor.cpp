@@ -1,10 +1,8 @@
 #include "actors/remote/database_front_actor.hpp"
 
 #include "actors/messages.hpp"
-#include "actors/remote/hello_check.hpp"
 #include "actors/remote/incoming_batch_check.hpp"
 #include "actors/self_log.hpp"
-#include "actors/sink/sink_actor.hpp" // reply_slot
 
 namespace logcatch {
 
@@ -12,66 +10,9 @@ namespace {
 
 using self_ptr = caf::stateful_actor<database_front_state>*;
 
-/// The current network request's answer slot, answered in the gateway's
-/// name; marked answered here so that CAF does not answer it in ours.
-reply_slot network_reply(self_ptr self) {
-  reply_slot slot;
-  auto* element = self->current_mailbox_element();
-  slot.remote = element->sender;
-  slot.mid = element->mid;
-  slot.as = self->state.gateway;
-  element->mid.mark_as_answered();
-  return slot;
-}
-
 /// A message to a collector, in the gateway's name.
 void tell(self_ptr self, const caf::strong_actor_ptr& to, caf::message msg) {
-  if (to && self->state.gateway)
-    to->enqueue(self->state.gateway, caf::make_message_id(), std::move(msg), self->context());
-}
-
-/// No live session for that credential: logged at most once a second (a
-/// stranger decides how many it sends), and the sender is told its session
-/// is over (a collector ignores a refusal naming another credential).
-void refuse(self_ptr self, const session_credential& credential, const std::string& what) {
-  auto& st = self->state;
-  ++st.refused_messages;
-  auto now = std::chrono::steady_clock::now();
-  auto sender = self->current_sender();
-  if (now - st.last_refusal_log >= std::chrono::seconds(1)) {
-    st.last_refusal_log = now;
-    log_warn(st.name, "refused " + what + " from " +
-                        (sender ? "node " + to_string(sender->node()) + " (as it claims)"
-                                : std::string("an anonymous sender")) +
-                        ": " + (credential.empty() ? "no session credential (no hello)"
-                                                   : "no live session " + credential.short_name()) +
-                        "; " + std::to_string(st.refused_messages) + " refused so far");
-  }
-  tell(self, sender,
-       caf::make_message(refused_atom::value, credential, std::string("no live session: say hello again")));
-}
-
-const session_table<caf::actor>::session* live_session(self_ptr self,
-                                                       const session_credential& credential,
-                                                       const std::string& what) {
-  auto* session = self->state.sessions.find(credential);
-  if (!session)
-    refuse(self, credential, what);
-  return session;
-}
-
-/// A bad message ends its session: the collector says hello again and
-/// resends from the database's positions.
-void end_session(self_ptr self, const session_credential& credential, const std::string& why) {
-  auto& st = self->state;
-  auto* session = st.sessions.find(credential);
-  if (!session)
-    return;
-  auto peer = caf::actor_cast<caf::strong_actor_ptr>(session->peer);
-  log_error(st.name, "collector '" + session->node + "': " + why + "; its session " +
-                       credential.short_name() + " is closed and nothing of that message is written");
-  st.sessions.close(credential);
-  tell(self, peer, caf::make_message(refused_atom::value, credential, why));
+  self->state.sessions->tell(self, to, std::move(msg));
 }
 
 /// Test hook ack_delay: the acknowledgements whose time has come, in order.
@@ -85,6 +26,23 @@ void release_held_acks(self_ptr self) {
   }
 }
 
+/// A collector's hello, answered in the gateway's name. Before the
+/// credential goes out, the database sink is told to read every position
+/// back: the collector may come from another aggregator that wrote into the
+/// same database since this sink last read them.
+void answer_hello(self_ptr self, const hello_request& request) {
+  auto& st = self->state;
+  auto reply = st.sessions->network_reply(self);
+  auto opened = st.sessions->hello(self, request);
+  if (!opened) {
+    reply.deliver(opened.error());
+    return;
+  }
+  self->send(st.database, refresh_atom::value);
+  log_info(st.name, "collector '" + request.node + "': positions are read back from the database");
+  reply.deliver(*opened);
+}
+
 bool bad_key(const std::string& key) {
   return key.empty() || key.size() > 4096;
 }
@@ -94,66 +52,40 @@ bool bad_key(const std::string& key) {
 caf::behavior database_front_actor(self_ptr self, database_front_options opts) {
   auto& st = self->state;
   st.database = std::move(opts.database);
-  st.auth_token = std::move(opts.auth_token);
-  st.node_tokens = std::move(opts.node_tokens);
+  st.sessions = std::move(opts.sessions);
+  if (!st.sessions)
+    st.sessions = std::make_shared<collector_sessions>(st.name, collector_sessions_options{});
   st.ack_delay = opts.ack_delay;
   // Only collectors are monitored (at their hello); the front is reachable
   // from no peer (see gateway_actor), so no stranger's down message gets here.
-  self->set_down_handler([self](caf::down_msg& dm) {
-    auto peer = caf::actor_cast<caf::actor>(dm.source);
-    if (!peer)
-      return;
-    for (auto& node : self->state.sessions.close_peer(peer))
-      log_info(self->state.name, "collector '" + node + "' disconnected; its session is closed");
-  });
+  self->set_down_handler([self](caf::down_msg& dm) { self->state.sessions->on_down(dm); });
   return {
     [self](gateway_atom, const caf::actor& gateway) {
-      self->state.gateway = caf::actor_cast<caf::strong_actor_ptr>(gateway);
+      self->state.sessions->set_gateway(gateway);
+    },
+    [self](challenge_atom) -> caf::delegated<std::string> {
+      auto& sessions = *self->state.sessions;
+      sessions.network_reply(self).deliver(sessions.challenge());
+      return {};
     },
     [self](hello_atom, const std::string& node, const std::string& token,
            const std::string& instance) -> caf::delegated<session_credential> {
-      auto& st = self->state;
-      auto sender = self->current_sender();
-      auto reply = network_reply(self);
-      if (!sender) {
-        reply.deliver(caf::make_error(caf::sec::unexpected_message));
-        return {};
-      }
-      auto peer = to_string(sender->node());
-      auto refusal = check_hello(node, token, instance, st.auth_token, st.node_tokens);
-      if (refusal.refused()) {
-        log_warn(st.name, "refused " + (refusal.reply == "bad node name" ? std::string("a collector")
-                                                                         : "collector '" + node + "'") +
-                            " from " + peer + ": " + refusal.log);
-        reply.deliver(caf::make_error(caf::sec::invalid_argument, refusal.reply));
-        return {};
-      }
-      auto collector = caf::actor_cast<caf::actor>(sender);
-      auto opened = st.sessions.open(node, instance, collector);
-      if (opened.credential.empty()) {
-        log_error(st.name, "refused collector '" + node + "' from " + peer + ": " + opened.refusal);
-        reply.deliver(caf::make_error(caf::sec::invalid_argument, opened.refusal));
-        return {};
-      }
-      self->monitor(collector);
-      // Before anything of this session: the collector may come from
-      // another aggregator that wrote into the same database since this
-      // sink last read its positions.
-      self->send(st.database, refresh_atom::value);
-      log_info(st.name, "collector '" + node + "' authenticated (session " +
-                          opened.credential.short_name() + ")" +
-                          (opened.replaced ? "; it takes over the node's earlier session" : "") +
-                          "; positions are read back from the database");
-      reply.deliver(opened.credential);
+      answer_hello(self, hello_request{node, token, instance, {}, {}, {}});
+      return {};
+    },
+    [self](hello_atom, const std::string& node, const std::string& token, const std::string& instance,
+           const std::string& nonce, const std::string& certificate,
+           const std::string& signature) -> caf::delegated<session_credential> {
+      answer_hello(self, hello_request{node, token, instance, nonce, certificate, signature});
       return {};
     },
     [self](line_batch& batch) {
       auto& st = self->state;
-      auto* session = live_session(self, batch.session, "a batch");
+      auto* session = st.sessions->live(self, batch.session, "a batch");
       if (!session)
         return; // no acknowledgement: the collector keeps it and sends it again
       if (auto why = check_incoming_batch(batch); !why.empty()) {
-        end_session(self, batch.session, "bad batch for key '" + batch.key.substr(0, 100) + "': " + why);
+        st.sessions->end(self, batch.session, "bad batch for key '" + batch.key.substr(0, 100) + "': " + why);
         return;
       }
       batch.node = session->node; // the session's name, whatever the batch claims
@@ -184,15 +116,15 @@ caf::behavior database_front_actor(self_ptr self, database_front_options opts) {
     [self](sync_atom, const session_credential& credential,
            const std::string& key) -> caf::delegated<std::vector<delivered_position>> {
       auto& st = self->state;
-      auto reply = network_reply(self);
-      auto* session = live_session(self, credential, "a sync");
+      auto reply = st.sessions->network_reply(self);
+      auto* session = st.sessions->live(self, credential, "a sync");
       if (!session) {
         reply.deliver(caf::make_error(caf::sec::invalid_argument, "no live session: say hello again"));
         return {};
       }
       if (bad_key(key)) {
         reply.deliver(caf::make_error(caf::sec::invalid_argument, "bad key"));
-        end_session(self, credential, "sync with a key of " + std::to_string(key.size()) + " bytes");
+        st.sessions->end(self, credential, "sync with a key of " + std::to_string(key.size()) + " bytes");
         return {};
       }
       // Answered once everything before it is committed, from the positions
@@ -205,11 +137,11 @@ caf::behavior database_front_actor(self_ptr self, database_front_options opts) {
     [self](forget_atom, const session_credential& credential, const std::string& key,
            const file_identity& file) {
       auto& st = self->state;
-      auto* session = live_session(self, credential, "a forget");
+      auto* session = st.sessions->live(self, credential, "a forget");
       if (!session)
         return;
       if (bad_key(key)) {
-        end_session(self, credential, "forget with a key of " + std::to_string(key.size()) + " bytes");
+        st.sessions->end(self, credential, "forget with a key of " + std::to_string(key.size()) + " bytes");
         return;
       }
       self->send(st.database, forget_atom::value, session->node + "/" + key, file);

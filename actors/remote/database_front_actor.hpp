@@ -16,20 +16,20 @@
 #include <cstdint>
 #include <deque>
 #include <tuple>
-#include <map>
+#include <memory>
 #include <string>
 
 #include <caf/all.hpp>
 
 #include "actors/remote/ack_route.hpp"
-#include "actors/remote/session_table.hpp"
+#include "actors/remote/collector_sessions.hpp"
 
 namespace logcatch {
 
 struct database_front_options {
   caf::actor database; ///< the database sink
-  std::string auth_token;
-  std::map<std::string, std::string> node_tokens;
+  /// The collectors' sessions (hello checks, tokens, connections noted for connection_guard).
+  std::shared_ptr<collector_sessions> sessions;
   /// Test hook (sink.fault.ack_delay): acknowledgements held this long.
   std::chrono::milliseconds ack_delay{0};
 };
@@ -37,19 +37,15 @@ struct database_front_options {
 struct database_front_state {
   std::string name = "aggregator";
   caf::actor database;
-  std::string auth_token;
-  std::map<std::string, std::string> node_tokens;
-  /// The published gateway: answers and acknowledgements go out in its
-  /// name, so no peer learns this actor's or the sink's address.
-  caf::strong_actor_ptr gateway;
-  session_table<caf::actor> sessions;
+  /// Who may speak for which node; answers and acknowledgements go out in
+  /// the published gateway's name, so no peer learns this actor's or the
+  /// sink's address.
+  std::shared_ptr<collector_sessions> sessions;
   /// Batches handed to the database sink and not yet acknowledged by it.
   ack_route<caf::actor> acks;
   /// Test hook: acknowledgements the database committed, held until their time.
   std::chrono::milliseconds ack_delay{0};
   std::deque<std::tuple<std::chrono::steady_clock::time_point, caf::actor, uint64_t>> held_acks;
-  uint64_t refused_messages = 0;
-  std::chrono::steady_clock::time_point last_refusal_log;
 };
 
 /// Sessions as the file sink keeps them as an aggregator (one live session

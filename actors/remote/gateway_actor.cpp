@@ -15,7 +15,11 @@ bool from_collector(const caf::type_erased_tuple& m) {
     return false;
   auto atom = m.get_as<caf::atom_value>(0);
   if (atom == hello_atom::value)
-    return m.match_elements<caf::atom_value, std::string, std::string, std::string>();
+    return m.match_elements<caf::atom_value, std::string, std::string, std::string>() ||
+           m.match_elements<caf::atom_value, std::string, std::string, std::string, std::string,
+                            std::string, std::string>();
+  if (atom == challenge_atom::value)
+    return m.size() == 1;
   if (atom == sync_atom::value)
     return m.match_elements<caf::atom_value, session_credential, std::string>();
   if (atom == forget_atom::value)

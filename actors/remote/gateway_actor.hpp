@@ -5,7 +5,7 @@
 // included, and an event-based actor cannot refuse exit_reason::kill. So the
 // sink is not published: this gateway is. It is not a scheduled actor at all
 // (no mailbox, no behaviour): its enqueue, run on the network thread, passes
-// the four logcatch message types on to the sink with their sender and
+// the logcatch message types a collector sends on to the sink with their sender and
 // message id untouched, and drops everything else (exit, down, error, stream
 // and any other message) with a log line naming the claimed sender.
 //

@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "actors/messages.hpp"
+#include "actors/remote/hello_proof.hpp"
 #include "actors/self_log.hpp"
 
 namespace logcatch {
@@ -170,6 +171,66 @@ void link_up(self_ptr self) {
   send_pending(self);
 }
 
+/// The answer to a hello: the session's credential, or why not.
+template <class Request>
+void await_credential(self_ptr self, uint64_t attempt, Request&& request) {
+  request.then(
+    [self, attempt](const session_credential& credential) {
+      if (attempt != self->state.connection)
+        return;
+      self->state.session = credential;
+      link_up(self);
+    },
+    [self, attempt](caf::error& err) {
+      if (attempt != self->state.connection)
+        return;
+      auto why = self->system().render(err);
+      lose_link(self, "hello refused: " + why +
+                        (why.find("certificate") != std::string::npos
+                           ? " (the aggregator requires this collector's TLS certificate to name "
+                             "node '" + self->state.cfg.node + "': its CN, or a SAN DNS name)"
+                           : " (check auth_token and node on both sides)"));
+    });
+}
+
+/// Says hello; with `nonce` (the aggregator's challenge) it carries the
+/// TLS certificate and a signature with its key (hello_proof).
+void say_hello(self_ptr self, uint64_t attempt, const std::string& nonce) {
+  auto& st = self->state;
+  if (nonce.empty()) {
+    await_credential(self, attempt,
+                     self->request(st.aggregator, handshake_timeout, hello_atom::value, st.cfg.node,
+                                   st.cfg.auth_token, st.instance));
+    return;
+  }
+  auto proof = make_hello_proof(st.cfg.tls.certificate, st.cfg.tls.key,
+                                hello_proof_text(nonce, st.cfg.node, st.instance));
+  if (!proof.error.empty()) {
+    lose_link(self, "cannot prove the node name to the aggregator: " + proof.error);
+    return;
+  }
+  await_credential(self, attempt,
+                   self->request(st.aggregator, handshake_timeout, hello_atom::value, st.cfg.node,
+                                 st.cfg.auth_token, st.instance, nonce, std::move(proof.certificate),
+                                 std::move(proof.signature)));
+}
+
+/// Over TLS, the aggregator is asked first whether it checks certificate
+/// names: a nonce to sign if it does, "" if not.
+void ask_challenge(self_ptr self, uint64_t attempt) {
+  auto& st = self->state;
+  self->request(st.aggregator, handshake_timeout, challenge_atom::value)
+    .then(
+      [self, attempt](const std::string& nonce) {
+        if (attempt == self->state.connection)
+          say_hello(self, attempt, nonce);
+      },
+      [self, attempt](caf::error& err) {
+        if (attempt == self->state.connection)
+          lose_link(self, "no hello challenge from the aggregator: " + self->system().render(err));
+      });
+}
+
 void connect(self_ptr self) {
   auto& st = self->state;
   st.link = phase::connecting;
@@ -188,20 +249,10 @@ void connect(self_ptr self) {
         st.aggregator = caf::actor_cast<caf::actor>(ptr);
         self->monitor(st.aggregator);
         st.link = phase::greeting;
-        self->request(st.aggregator, handshake_timeout, hello_atom::value, st.cfg.node,
-                      st.cfg.auth_token, st.instance)
-          .then(
-            [self, attempt](const session_credential& credential) {
-              if (attempt != self->state.connection)
-                return;
-              self->state.session = credential;
-              link_up(self);
-            },
-            [self, attempt](caf::error& err) {
-              if (attempt == self->state.connection)
-                lose_link(self, "hello refused: " + self->system().render(err) +
-                                  " (check auth_token and node on both sides)");
-            });
+        if (st.cfg.tls.enabled())
+          ask_challenge(self, attempt);
+        else
+          say_hello(self, attempt, {});
       },
       [self, attempt](caf::error& err) {
         if (attempt == self->state.connection)

@@ -14,8 +14,6 @@
 #include "actors/sink/committer_actor.hpp"
 #include "actors/remote/incoming_batch_check.hpp"
 #include "actors/sink/line_formatter.hpp"
-#include "config/network_names.hpp"
-#include "config/node_tokens.hpp"
 
 namespace logcatch {
 
@@ -45,9 +43,9 @@ int64_t now_ms() {
 /// An acknowledgement; an aggregator sends it in its gateway's name.
 void send_ack(self_ptr self, const caf::actor& to, uint64_t bytes) {
   auto& st = self->state;
-  if (st.gateway)
-    to->enqueue(st.gateway, caf::make_message_id(), caf::make_message(ack_atom::value, bytes),
-                self->context());
+  if (st.sessions)
+    st.sessions->tell(self, caf::actor_cast<caf::strong_actor_ptr>(to),
+                      caf::make_message(ack_atom::value, bytes));
   else
     self->send(to, ack_atom::value, bytes);
 }
@@ -415,108 +413,20 @@ void flush_backlog(self_ptr self) {
   answer_waiters(self);
 }
 
-/// The current network request's answer slot; marks it answered here, so
-/// that CAF does not answer it in the sink's own name.
-reply_slot network_reply(self_ptr self) {
-  reply_slot slot;
-  auto* element = self->current_mailbox_element();
-  slot.remote = element->sender;
-  slot.mid = element->mid;
-  slot.as = self->state.gateway;
-  element->mid.mark_as_answered();
-  return slot;
-}
-
-/// Logs messages refused for want of a live credential (at most one line a
-/// second: a stranger decides how many it sends) and tells the sender that
-/// the session it named is over. A collector ignores a refusal that does
-/// not name its own credential, so telling a forged sender costs nothing.
-void refuse(self_ptr self, const session_credential& credential, const std::string& what) {
+/// A collector's hello, answered in the gateway's name: its credential, or
+/// why it is refused.
+void answer_hello(self_ptr self, const hello_request& request) {
   auto& st = self->state;
-  ++st.refused_messages;
-  auto now = std::chrono::steady_clock::now();
-  auto sender = self->current_sender();
-  if (now - st.last_refusal_log >= std::chrono::seconds(1)) {
-    st.last_refusal_log = now;
-    log_warn(st.name, "refused " + what + " from " +
-                        (sender ? "node " + to_string(sender->node()) + " (as it claims)"
-                                : std::string("an anonymous sender")) +
-                        ": " + (credential.empty() ? "no session credential (no hello)"
-                                                   : "no live session " + credential.short_name()) +
-                        "; " + std::to_string(st.refused_messages) + " refused so far");
+  if (!st.aggregator) {
+    self->make_response_promise().deliver(caf::make_error(caf::sec::unexpected_message));
+    return;
   }
-  if (sender && st.gateway)
-    sender->enqueue(st.gateway, caf::make_message_id(),
-                    caf::make_message(refused_atom::value, credential,
-                                      std::string("no live session: say hello again")),
-                    self->context());
-}
-
-/// The live session `credential` names, or nullptr (refused and logged).
-const session_table<caf::actor>::session* live_session(self_ptr self,
-                                                       const session_credential& credential,
-                                                       const std::string& what) {
-  auto* session = self->state.sessions.find(credential);
-  if (!session)
-    refuse(self, credential, what);
-  return session;
-}
-
-/// Ends a session that sent a bad message: its credential is dead, and the
-/// collector is told why (it says hello again, and resends from where this
-/// aggregator's positions are).
-void end_session(self_ptr self, const session_credential& credential, const std::string& why) {
-  auto& st = self->state;
-  auto* session = st.sessions.find(credential);
-  if (!session)
-    return;
-  auto peer = session->peer;
-  log_error(st.name, "collector '" + session->node + "': " + why + "; its session " + credential.short_name() +
-                       " is closed and nothing of that message is written or acknowledged");
-  st.sessions.close(credential);
-  if (st.gateway)
-    peer->enqueue(st.gateway, caf::make_message_id(),
-                  caf::make_message(refused_atom::value, credential, why), self->context());
-}
-
-/// Notes which connection `collector`'s node came on (its peer address, as
-/// CAF's BASP broker knows it), so that connection_guard keeps that
-/// connection's place whatever strangers do. The broker is asked by node id:
-/// a stranger that claimed this node id in a handshake before the collector
-/// connected would be named instead (see README, threat model).
-void note_session_connection(self_ptr self, const caf::actor& collector, const std::string& node) {
-  auto endpoints = self->state.endpoints;
-  if (!endpoints || !self->home_system().has_middleman())
-    return;
-  auto name = self->state.name;
-  self->request(self->home_system().middleman().actor_handle(), std::chrono::seconds(10),
-                caf::get_atom::value, collector.node())
-    .then(
-      [endpoints, name, node](const caf::node_id&, const std::string& host, uint16_t port) {
-        if (port != 0) {
-          endpoints->add(host, port);
-          log_info(name, "collector '" + node + "' is on the connection from " + host + ":" +
-                           std::to_string(port) + " (its place there is kept)");
-        } else // already gone, or reached through another node
-          log_warn(name, "collector '" + node + "': no direct connection found for its session");
-      },
-      [self, name, node](caf::error& e) {
-        log_warn(name, "collector '" + node + "': cannot tell which connection carries its session: " +
-                         self->home_system().render(e));
-      });
-}
-
-/// A hello's token against the configured one (none configured: any is
-/// accepted), in time independent of where they differ.
-bool token_accepted(const std::string& given, const std::string& expected) {
-  if (expected.empty())
-    return true;
-  if (given.size() != expected.size())
-    return false;
-  unsigned char diff = 0;
-  for (std::size_t i = 0; i < given.size(); ++i)
-    diff |= static_cast<unsigned char>(given[i] ^ expected[i]);
-  return diff == 0;
+  auto reply = st.sessions->network_reply(self);
+  auto opened = st.sessions->hello(self, request);
+  if (opened)
+    reply.deliver(*opened);
+  else
+    reply.deliver(opened.error());
 }
 
 /// Checks a batch against the delivered positions and writes it (or queues
@@ -560,11 +470,11 @@ void on_batch(self_ptr self, line_batch& batch) {
   auto& st = self->state;
   caf::actor reply_to;
   if (st.aggregator) {
-    auto* session = live_session(self, batch.session, "a batch");
+    auto* session = st.sessions->live(self, batch.session, "a batch");
     if (!session)
       return; // no acknowledgement: the collector keeps it and sends it again
     if (auto why = check_incoming_batch(batch); !why.empty()) {
-      end_session(self, batch.session, "bad batch for key '" + batch.key.substr(0, 100) + "': " + why);
+      st.sessions->end(self, batch.session, "bad batch for key '" + batch.key.substr(0, 100) + "': " + why);
       return;
     }
     batch.node = session->node; // the session's name, whatever the batch claims
@@ -626,9 +536,9 @@ caf::behavior sink_actor(self_ptr self, sink_options opts) {
   st.state = std::move(opts.state);
   st.commit_interval = opts.commit_interval;
   st.aggregator = opts.aggregator;
-  st.auth_token = opts.auth_token;
-  st.node_tokens = opts.node_tokens;
-  st.endpoints = opts.endpoints;
+  st.sessions = std::move(opts.sessions);
+  if (st.aggregator && !st.sessions)
+    st.sessions = std::make_shared<collector_sessions>("aggregator", collector_sessions_options{});
   st.metrics = std::move(opts.metrics);
   if (st.aggregator)
     st.name = "aggregator";
@@ -644,16 +554,13 @@ caf::behavior sink_actor(self_ptr self, sink_options opts) {
   // their connections. The sink is reachable from no network peer (see
   // gateway_actor), so no stranger's down message gets here.
   self->set_down_handler([self](caf::down_msg& dm) {
-    auto& st = self->state;
-    auto peer = caf::actor_cast<caf::actor>(dm.source);
-    if (!peer)
-      return;
-    for (auto& node : st.sessions.close_peer(peer))
-      log_info(st.name, "collector '" + node + "' disconnected; its session is closed");
+    if (self->state.sessions)
+      self->state.sessions->on_down(dm);
   });
   return {
     [self](gateway_atom, const caf::actor& gateway) {
-      self->state.gateway = caf::actor_cast<caf::strong_actor_ptr>(gateway);
+      if (self->state.sessions)
+        self->state.sessions->set_gateway(gateway);
     },
     [self](line_batch& batch) { on_batch(self, batch); },
     [self](forget_atom, const std::string& key, const file_identity& file) {
@@ -668,69 +575,38 @@ caf::behavior sink_actor(self_ptr self, sink_options opts) {
       auto& st = self->state;
       if (!st.aggregator)
         return;
-      auto* session = live_session(self, credential, "a forget");
+      auto* session = st.sessions->live(self, credential, "a forget");
       if (!session)
         return;
       if (key.empty() || key.size() > 4096) {
-        end_session(self, credential, "forget with a key of " + std::to_string(key.size()) + " bytes");
+        st.sessions->end(self, credential, "forget with a key of " + std::to_string(key.size()) + " bytes");
         return;
       }
       st.positions.forget(session->node + "/" + key, file);
       schedule_commit(self);
     },
-    // Both answer only when no failed write is pending, so a restarted tailer
-    // never starts from a position that queued batches are about to move.
-    // A collector says who it is before anything else is accepted.
     // A collector says who it is before anything else is accepted, and gets
-    // the credential that alone lets it speak for that node from now on.
+    // the credential that alone lets it speak for that node from now on;
+    // over TLS it may first ask for a challenge to sign (collector_sessions).
+    [self](challenge_atom) -> caf::delegated<std::string> {
+      auto& st = self->state;
+      if (!st.aggregator) {
+        self->make_response_promise().deliver(caf::make_error(caf::sec::unexpected_message));
+        return {};
+      }
+      auto reply = st.sessions->network_reply(self);
+      reply.deliver(st.sessions->challenge());
+      return {};
+    },
     [self](hello_atom, const std::string& node, const std::string& token,
            const std::string& instance) -> caf::delegated<session_credential> {
-      auto& st = self->state;
-      auto sender = self->current_sender();
-      auto reply = network_reply(self);
-      if (!st.aggregator || !sender) {
-        reply.deliver(caf::make_error(caf::sec::unexpected_message));
-        return {};
-      }
-      auto peer = to_string(sender->node());
-      if (!valid_node_name(node)) {
-        log_warn(st.name, "refused a collector from " + peer + ": bad node name");
-        reply.deliver(caf::make_error(caf::sec::invalid_argument, "bad node name"));
-        return {};
-      }
-      auto expected = token_for(st.node_tokens, st.auth_token, node);
-      if (expected.refused) {
-        log_warn(st.name, "refused collector '" + node + "' from " + peer +
-                            ": the node tokens file does not list it and there is no shared token");
-        reply.deliver(caf::make_error(caf::sec::invalid_argument, "wrong auth token"));
-        return {};
-      }
-      if (!token_accepted(token, expected.token)) {
-        log_warn(st.name, "refused collector '" + node + "' from " + peer +
-                            ": wrong or missing auth token");
-        reply.deliver(caf::make_error(caf::sec::invalid_argument, "wrong auth token"));
-        return {};
-      }
-      if (instance.empty() || instance.size() > 64) {
-        log_warn(st.name, "refused collector '" + node + "' from " + peer + ": bad instance id");
-        reply.deliver(caf::make_error(caf::sec::invalid_argument, "bad instance id"));
-        return {};
-      }
-      auto collector = caf::actor_cast<caf::actor>(sender);
-      auto opened = st.sessions.open(node, instance, collector);
-      if (opened.credential.empty()) {
-        log_error(st.name, "refused collector '" + node + "' from " + peer + ": " + opened.refusal);
-        reply.deliver(caf::make_error(caf::sec::invalid_argument, opened.refusal));
-        return {};
-      }
-      self->monitor(collector); // its session ends with its connection
-      note_session_connection(self, collector, node);
-      // Not its node id: whoever reads this log and can reach the port
-      // could claim it in a BASP handshake of its own (see README).
-      log_info(st.name, "collector '" + node + "' authenticated (session " +
-                          opened.credential.short_name() + ")" +
-                          (opened.replaced ? "; it takes over the node's earlier session" : ""));
-      reply.deliver(opened.credential);
+      answer_hello(self, hello_request{node, token, instance, {}, {}, {}});
+      return {};
+    },
+    [self](hello_atom, const std::string& node, const std::string& token, const std::string& instance,
+           const std::string& nonce, const std::string& certificate,
+           const std::string& signature) -> caf::delegated<session_credential> {
+      answer_hello(self, hello_request{node, token, instance, nonce, certificate, signature});
       return {};
     },
     // A local root asks a local sink; an aggregator answers a collector
@@ -749,19 +625,19 @@ caf::behavior sink_actor(self_ptr self, sink_options opts) {
     [self](sync_atom, const session_credential& credential,
            const std::string& key) -> caf::delegated<std::vector<delivered_position>> {
       auto& st = self->state;
-      auto reply = network_reply(self);
       if (!st.aggregator) {
-        reply.deliver(caf::make_error(caf::sec::unexpected_message));
+        self->make_response_promise().deliver(caf::make_error(caf::sec::unexpected_message));
         return {};
       }
-      auto* session = live_session(self, credential, "a sync");
+      auto reply = st.sessions->network_reply(self);
+      auto* session = st.sessions->live(self, credential, "a sync");
       if (!session) {
         reply.deliver(caf::make_error(caf::sec::invalid_argument, "no live session: say hello again"));
         return {};
       }
       if (key.empty() || key.size() > 4096) {
         reply.deliver(caf::make_error(caf::sec::invalid_argument, "bad key"));
-        end_session(self, credential, "sync with a key of " + std::to_string(key.size()) + " bytes");
+        st.sessions->end(self, credential, "sync with a key of " + std::to_string(key.size()) + " bytes");
         return {};
       }
       answer_sync(self, session->node + "/" + key, std::move(reply));

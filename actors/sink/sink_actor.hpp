@@ -13,7 +13,8 @@
 #include <caf/all.hpp>
 
 #include "actors/line_batch.hpp"
-#include "actors/remote/session_table.hpp"
+#include "actors/remote/collector_sessions.hpp"
+#include "actors/remote/reply_slot.hpp"
 #include "actors/sink/checkpoint_file.hpp"
 #include "actors/sink/delivery_positions.hpp"
 #include "actors/sink/output_writer.hpp"
@@ -30,24 +31,6 @@ struct pending_write {
   std::size_t written = 0;
   caf::actor reply_to;   ///< the tailer to acknowledge
   bool skip = false;     ///< a duplicate: only acknowledged, in its turn
-};
-
-/// Where an answer goes: a local requester (a promise), or a collector over
-/// the network, answered in the gateway's name so that the sink's own
-/// address never crosses the wire.
-struct reply_slot {
-  caf::response_promise local;
-  caf::strong_actor_ptr remote;
-  caf::message_id mid;
-  caf::strong_actor_ptr as; ///< the gateway
-
-  template <class... Ts>
-  void deliver(Ts&&... xs) {
-    if (remote)
-      remote->enqueue(as, mid.response_id(), caf::make_message(std::forward<Ts>(xs)...), nullptr);
-    else
-      local.deliver(std::forward<Ts>(xs)...);
-  }
 };
 
 struct sink_state {
@@ -84,17 +67,10 @@ struct sink_state {
   uint64_t commits = 0;
   uint64_t commit_errors = 0;
   bool aggregator = false;
-  std::string auth_token;
-  std::map<std::string, std::string> node_tokens; ///< per node, overriding auth_token
-  /// The published gateway: network answers and acknowledgements go out in
-  /// its name. Set by (gateway_atom) before the gateway is published.
-  caf::strong_actor_ptr gateway;
-  /// Who may speak for which node: one live session per node name.
-  session_table<caf::actor> sessions;
-  /// Where each session's connection is noted for connection_guard (aggregator only).
-  std::shared_ptr<session_endpoints> endpoints;
-  uint64_t refused_messages = 0;      ///< without a live credential
-  std::chrono::steady_clock::time_point last_refusal_log;
+  /// An aggregator's: who may speak for which node (one live session per
+  /// node name); network answers and acknowledgements go out in the name of
+  /// its gateway, set by (gateway_atom) before the gateway is published.
+  std::shared_ptr<collector_sessions> sessions;
   std::deque<pending_write> backlog; // non-empty only while writes fail
   bool retry_scheduled = false;
   std::vector<std::pair<std::string, reply_slot>> waiting_sync;

@@ -7,13 +7,14 @@
 
 #include "actors/line_batch.hpp"
 #include "actors/metrics/metrics_registry.hpp"
-#include "actors/remote/session_endpoints.hpp"
 #include "actors/sink/checkpoint_file.hpp"
 #include "actors/sink/output_writer.hpp"
 #include "actors/sink/sink_recovery.hpp"
 #include "config/config_model.hpp"
 
 namespace logcatch {
+
+class collector_sessions; // actors/remote/collector_sessions.hpp (CAF)
 
 /// Called after lines [first_line, end) of a batch are written (in-process
 /// observers: the demo's and the tests' exactly-once verifiers).
@@ -28,11 +29,10 @@ struct sink_options {
   sink_recovery recovery;                 ///< positions and output length from the state
   millis commit_interval{200};
   bool aggregator = false;                ///< accepts batches from authenticated collectors only
-  std::string auth_token;                 ///< what collectors must say in their hello
-  std::map<std::string, std::string> node_tokens; ///< a listed node's own token instead
   std::shared_ptr<metrics_registry> metrics; ///< none: nothing counted (an aggregator)
-  /// An aggregator's: where each session's connection is noted (for connection_guard).
-  std::shared_ptr<session_endpoints> endpoints;
+  /// An aggregator's: its collectors' sessions (hello checks, tokens, where
+  /// each session's connection is noted for connection_guard).
+  std::shared_ptr<collector_sessions> sessions;
 };
 
 /// Recovers the state in `state_dir` (if any: output cut to its committed

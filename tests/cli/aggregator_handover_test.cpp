@@ -69,6 +69,11 @@ TEST_CASE("an aggregator with a postgresql sink: two nodes with the same key nam
   };
   INFO("aggregator: " << aggregator->err());
   REQUIRE(eventually([&] { return node_rows("n2") == 20000; }));
+  // As with a file sink, the guard knows the collector's connection (its
+  // place is kept, the reserve is for it): the database front notes it.
+  CHECK(eventually([&] {
+    return contains(aggregator->err(), "collector 'n2' is on the connection from 127.0.0.1:");
+  }));
   REQUIRE(eventually([&] { return contains(collectors[0]->err(), "hello refused"); }));
   CHECK(contains(aggregator->err(), "refused collector 'n1'"));
   CHECK(node_rows("n1") == 0);

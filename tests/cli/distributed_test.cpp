@@ -19,6 +19,7 @@
 #include "basp_peer.hpp"
 #include "fake_collector.hpp"
 #include "process_support.hpp"
+#include "test_ca.hpp"
 #include "verify_support.hpp"
 
 using namespace logcatch;
@@ -396,6 +397,67 @@ TEST_CASE("with mutual TLS a collector with the CA's certificate ships and a str
                         "/renamed.log"));
   CHECK_FALSE(contains(out, "stranger-"));
   CHECK_FALSE(contains(out, "plaintext-"));
+}
+
+TEST_CASE("with tls.require_node_name a collector whose certificate names its node ships every line once, and one with another node's certificate is refused") {
+  temp_dir dir;
+  uint16_t port = free_loopback_port();
+  test_ca ca(dir.path());
+  ca.issue("aggregator", "logcatch-aggregator", {}, 3650, true);
+  ca.issue("alpha", "alpha", {}, 3650, true);          // CN names the node
+  ca.issue("beta", "beta", {"beta"}, 3650, true);      // CA-signed, for another node
+  auto tls = [&](const std::string& cert) {
+    return "  tls: {certificate: " + (dir / (cert + ".pem")) + ", key: " + (dir / (cert + ".key")) +
+           ", cafile: " + ca.pem() + "}\n";
+  };
+  write_file(dir / "aggregator.yaml",
+             "listen: 127.0.0.1:" + std::to_string(port) + "\nauth_token: " + token +
+               "\nsink: {type: file, path: out.log}\n" + tls("aggregator").substr(2),
+             false);
+  child_process aggregator{{LOGCATCH_BINARY, "aggregate", "--config", dir / "aggregator.yaml",
+                            "--tls-require-node-name"},
+                           dir.path()};
+  REQUIRE(eventually([&] { return contains(aggregator.err(), "certificates must name their nodes"); }));
+
+  // First the impostor: it holds beta's certificate and key and claims alpha.
+  node impostor(dir, "alpha", port, tls("beta"), "impostor");
+  impostor.add_writer("renamed", rotation_mode::rename, 0, 0);
+  impostor.writers[0]->write_lines(100);
+  impostor.start();
+  CHECK(eventually([&] {
+    return contains(aggregator.err(), "refused collector 'alpha' from ") &&
+           contains(aggregator.err(), "its certificate names 'beta', not 'alpha'");
+  }));
+  CHECK(eventually([&] {
+    return contains(impostor.process->err(), "hello refused") &&
+           contains(impostor.process->err(), "certificate refused: its certificate names 'beta', not 'alpha'");
+  }));
+
+  node alpha(dir, "alpha", port, tls("alpha"));
+  alpha.add_writer("renamed", rotation_mode::rename, 0, 0);
+  alpha.add_writer("copied", rotation_mode::rename, 0, 0);
+  alpha.start();
+  REQUIRE(eventually([&] { return contains(alpha.process->err(), "connected to the aggregator"); }));
+  CHECK(contains(aggregator.err(), "collector 'alpha' authenticated"));
+  CHECK(contains(aggregator.err(), "its certificate names it"));
+  for (int round = 0; round < 4; ++round) {
+    alpha.writers[0]->write_lines(500);
+    alpha.writers[1]->write_lines(500);
+    alpha.writers[round % 2]->rotate();
+  }
+  std::map<std::string, uint64_t> written;
+  alpha.written(written);
+  CHECK(eventually([&] { return all_delivered(dir / "out.log", written); }));
+  // Still refused, every time it tries, while alpha ships.
+  CHECK_FALSE(contains(impostor.process->err(), "connected to the aggregator"));
+  for (auto* n : {&alpha, &impostor}) {
+    n->process->signal(SIGTERM);
+    CHECK(n->process->wait() == 0);
+  }
+  aggregator.signal(SIGTERM);
+  CHECK(aggregator.wait() == 0);
+  check_exactly_once(dir / "out.log", written);
+  CHECK_FALSE(contains(read_file(dir / "out.log"), "impostor-"));
 }
 
 TEST_CASE("while strangers and a careless collector attack the aggregator, a real collector ships every line exactly once") {

@@ -155,3 +155,19 @@ TEST_CASE("aggregator config mistakes are located", "[config][aggregator]") {
             "a.yaml:1:1: sink: an aggregator writes to stdout, a file or a database, not type remote"));
   CHECK(has(error_of([] { load_aggregator("lisen: 1.2.3.4:5\n"); }), "did you mean 'listen'?"));
 }
+
+TEST_CASE("an aggregator's tls may require certificate names to equal node names; a collector's may not", "[config][aggregator]") {
+  auto tls = std::string("tls: {certificate: /etc/hostname, key: /etc/hostname, cafile: /etc/hostname");
+  auto a = load_aggregator(tls + "}\n");
+  CHECK(a.tls.enabled());
+  CHECK_FALSE(a.tls.require_node_name);
+  auto b = load_aggregator(tls + ", require_node_name: true}\n");
+  CHECK(b.tls.require_node_name);
+  CHECK(has(error_of([&] { load_aggregator(tls + ", require_node_name: maybe}\n"); }),
+            "require_node_name: expected true or false"));
+  CHECK(has(error_of([&] {
+              load("logs: {a: /var/log/a.log}\nsink: {type: remote, address: 'a:1', " + tls +
+                   ", require_node_name: true}}\n");
+            }),
+            "require_node_name: only an aggregator's tls has it"));
+}
