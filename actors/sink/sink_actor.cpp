@@ -6,9 +6,6 @@
 #include <system_error>
 #include <thread>
 
-#include <caf/io/middleman.hpp>
-#include <caf/io/middleman_actor.hpp>
-
 #include "actors/messages.hpp"
 #include "actors/self_log.hpp"
 #include "actors/sink/committer_actor.hpp"
