@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "actors/tailer/file_age.hpp"
 #include "actors/tailer/rotation_detector.hpp"
 
 namespace logcatch {
@@ -393,36 +394,19 @@ follow_status file_follower::on_truncated() {
   return follow_status::progress;
 }
 
-namespace {
-
-/// A file's birth time (statx), or zero where the filesystem keeps none.
-struct timespec birth_time(const std::string& path) {
-  struct statx sx {};
-  if (::statx(AT_FDCWD, path.c_str(), 0, STATX_BTIME, &sx) != 0 || (sx.stx_mask & STATX_BTIME) == 0)
-    return timespec{0, 0};
-  return timespec{static_cast<time_t>(sx.stx_btime.tv_sec), static_cast<long>(sx.stx_btime.tv_nsec)};
-}
-
-} // namespace
-
 void file_follower::queue_rotated_after(const struct timespec& finished_mtime) {
   // Named like a rotated copy, modified after the file just finished, and
   // neither that file nor the one at the path: written after it, never read.
   auto where = copies();
   auto at_path = stat_path(opts_.path);
   struct rotated_candidate {
-    struct timespec mtime;
-    struct timespec born; // zero where the filesystem keeps no birth time
-    ino_t inode;
+    file_age age;
     std::string path;
   };
   std::vector<rotated_candidate> found;
   std::unique_ptr<DIR, int (*)(DIR*)> dir{::opendir(where.folder.c_str()), ::closedir};
   if (!dir)
     return;
-  auto later = [](const struct timespec& a, const struct timespec& b) {
-    return a.tv_sec != b.tv_sec ? a.tv_sec > b.tv_sec : a.tv_nsec > b.tv_nsec;
-  };
   while (auto* entry = ::readdir(dir.get())) {
     std::string name = entry->d_name;
     static const char* compressed[] = {".gz", ".bz2", ".xz", ".zst", ".zip", ".lz4"};
@@ -443,18 +427,9 @@ void file_follower::queue_rotated_after(const struct timespec& finished_mtime) {
     if (caught_up_.count(inode) > 0 ||
         (at_path.exists && at_path.id == file_identity{inode.first, inode.second}))
       continue;
-    found.push_back(rotated_candidate{st.st_mtim, birth_time(candidate), st.st_ino, candidate});
+    found.push_back(rotated_candidate{age_of(candidate, st), candidate});
   }
-  // Oldest first; files of one mtime tick by birth time, then by inode
-  // number: a last resort only, since ext4 hands freed low inodes out again
-  // and so does not always number files in creation order.
-  std::sort(found.begin(), found.end(), [&](const auto& a, const auto& b) {
-    if (later(a.mtime, b.mtime) || later(b.mtime, a.mtime))
-      return later(b.mtime, a.mtime);
-    if (later(a.born, b.born) || later(b.born, a.born))
-      return later(b.born, a.born);
-    return a.inode < b.inode;
-  });
+  std::sort(found.begin(), found.end(), [](const auto& a, const auto& b) { return older(a.age, b.age); });
   catch_up_.clear();
   for (auto& f : found)
     catch_up_.push_back(f.path);

@@ -12,6 +12,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "actors/tailer/file_age.hpp"
+
 namespace logcatch {
 
 namespace {
@@ -150,25 +152,18 @@ void file_set::scan() {
   for (auto& path : siblings)
     if (followers_.count(path) == 0)
       add(path, std::nullopt, true);
-  // Oldest first (last modified; a burst of one clock tick in inode order).
+  // Oldest first (file_age: last modified, then born).
   struct aged {
-    struct timespec mtime;
-    ino_t inode;
+    file_age age;
     std::string path;
   };
   std::vector<aged> order;
   for (auto& path : siblings) {
     struct stat st {};
     if (::stat(path.c_str(), &st) == 0)
-      order.push_back(aged{st.st_mtim, st.st_ino, path});
+      order.push_back(aged{age_of(path, st), path});
   }
-  std::sort(order.begin(), order.end(), [](const aged& a, const aged& b) {
-    if (a.mtime.tv_sec != b.mtime.tv_sec)
-      return a.mtime.tv_sec < b.mtime.tv_sec;
-    if (a.mtime.tv_nsec != b.mtime.tv_nsec)
-      return a.mtime.tv_nsec < b.mtime.tv_nsec;
-    return a.inode < b.inode;
-  });
+  std::sort(order.begin(), order.end(), [](const aged& a, const aged& b) { return older(a.age, b.age); });
   sibling_order_.clear();
   for (auto& a : order)
     sibling_order_.push_back(a.path);
