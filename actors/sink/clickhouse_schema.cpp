@@ -40,6 +40,15 @@ const std::vector<clickhouse_column>& clickhouse_line_columns() {
   return columns;
 }
 
+const std::vector<clickhouse_column>& clickhouse_incoming_columns() {
+  static const std::vector<clickhouse_column> columns = [] {
+    auto c = clickhouse_line_columns();
+    c.push_back({"deadline", "DateTime"});
+    return c;
+  }();
+  return columns;
+}
+
 const std::vector<clickhouse_column>& clickhouse_position_columns() {
   static const std::vector<clickhouse_column> columns{
     {"stamp", "UInt64"},      {"position_key", "String"}, {"device", "UInt64"},
@@ -73,6 +82,55 @@ std::string clickhouse_create_positions(const std::string& database, const std::
          column_list(clickhouse_position_columns()) +
          ") ENGINE = ReplacingMergeTree(stamp) "
          "ORDER BY (position_key, device, inode, prefix_len, prefix_hash)";
+}
+
+std::string clickhouse_create_incoming(const std::string& database, const std::string& table) {
+  return "CREATE TABLE IF NOT EXISTS " + clickhouse_table_name(database, table) + " (" +
+         column_list(clickhouse_incoming_columns()) + ") ENGINE = Null";
+}
+
+std::string clickhouse_create_fence(const std::string& database, const std::string& fence,
+                                    const std::string& incoming, const std::string& lines) {
+  std::string columns;
+  for (auto& c : clickhouse_line_columns())
+    columns += (columns.empty() ? "" : ", ") + clickhouse_identifier(c.name);
+  return "CREATE MATERIALIZED VIEW IF NOT EXISTS " + clickhouse_table_name(database, fence) +
+         " TO " + clickhouse_table_name(database, lines) + " AS SELECT " + columns + " FROM " +
+         clickhouse_table_name(database, incoming) + " WHERE now() < deadline";
+}
+
+namespace {
+
+/// An identifier as ClickHouse prints it in create_table_query: bare when
+/// it is a plain word, back-quoted otherwise.
+std::string as_printed(const std::string& name) {
+  bool plain = !name.empty() && !(name[0] >= '0' && name[0] <= '9');
+  for (char c : name)
+    plain = plain && ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+                      (c >= '0' && c <= '9') || c == '_');
+  return plain ? name : clickhouse_identifier(name);
+}
+
+} // namespace
+
+std::string clickhouse_fence_problem(const std::string& fence_name, const std::string& engine,
+                                     const std::string& create_query,
+                                     const std::string& database, const std::string& incoming,
+                                     const std::string& lines) {
+  if (engine != "MaterializedView")
+    return fence_name + " is a " + (engine.empty() ? "missing table" : engine + " table") +
+           ", expected the materialized view logcatch creates (drop it to let logcatch create it)";
+  std::string to = " TO " + as_printed(database) + "." + as_printed(lines) + " ";
+  std::string from = " FROM " + as_printed(database) + "." + as_printed(incoming) + " ";
+  std::string where = "WHERE now() < deadline";
+  if (create_query.find(to) == std::string::npos || create_query.find(from) == std::string::npos ||
+      create_query.size() < where.size() ||
+      create_query.compare(create_query.size() - where.size(), where.size(), where) != 0)
+    return "the materialized view " + fence_name + " is not the one logcatch creates (TO " +
+           as_printed(database) + "." + as_printed(lines) +
+           " ... FROM " + as_printed(database) + "." + as_printed(incoming) +
+           " WHERE now() < deadline): drop it to let logcatch create it";
+  return {};
 }
 
 std::string clickhouse_schema_problem(const std::string& table_name,
