@@ -101,14 +101,21 @@ std::string clickhouse_create_fence(const std::string& database, const std::stri
 
 namespace {
 
-/// An identifier as ClickHouse prints it in create_table_query: bare when
-/// it is a plain word, back-quoted otherwise.
-std::string as_printed(const std::string& name) {
-  bool plain = !name.empty() && !(name[0] >= '0' && name[0] <= '9');
-  for (char c : name)
-    plain = plain && ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-                      (c >= '0' && c <= '9') || c == '_');
-  return plain ? name : clickhouse_identifier(name);
+/// A create_table_query without back-quotes and with runs of spaces as one:
+/// releases print identifiers quoted or not, and space the clauses
+/// differently; compared this way on both sides.
+std::string normalized(const std::string& text) {
+  std::string out;
+  for (char c : text) {
+    if (c == '`')
+      continue;
+    if (c == ' ' && !out.empty() && out.back() == ' ')
+      continue;
+    out += c;
+  }
+  while (!out.empty() && out.back() == ' ')
+    out.pop_back();
+  return out;
 }
 
 } // namespace
@@ -120,15 +127,16 @@ std::string clickhouse_fence_problem(const std::string& fence_name, const std::s
   if (engine != "MaterializedView")
     return fence_name + " is a " + (engine.empty() ? "missing table" : engine + " table") +
            ", expected the materialized view logcatch creates (drop it to let logcatch create it)";
-  std::string to = " TO " + as_printed(database) + "." + as_printed(lines) + " ";
-  std::string from = " FROM " + as_printed(database) + "." + as_printed(incoming) + " ";
+  auto query = normalized(create_query);
+  auto to = normalized(" TO " + database + "." + lines + " ");
+  auto from = normalized(" FROM " + database + "." + incoming + " ");
   std::string where = "WHERE now() < deadline";
-  if (create_query.find(to) == std::string::npos || create_query.find(from) == std::string::npos ||
-      create_query.size() < where.size() ||
-      create_query.compare(create_query.size() - where.size(), where.size(), where) != 0)
+  if (query.find(to) == std::string::npos || query.find(from) == std::string::npos ||
+      query.size() < where.size() ||
+      query.compare(query.size() - where.size(), where.size(), where) != 0)
     return "the materialized view " + fence_name + " is not the one logcatch creates (TO " +
-           as_printed(database) + "." + as_printed(lines) +
-           " ... FROM " + as_printed(database) + "." + as_printed(incoming) +
+           clickhouse_table_name(database, lines) + " ... FROM " +
+           clickhouse_table_name(database, incoming) +
            " WHERE now() < deadline): drop it to let logcatch create it";
   return {};
 }

@@ -78,6 +78,12 @@ TEST_CASE("clickhouse: a fence that is not logcatch's view is named, not used") 
   CHECK_FALSE(clickhouse_fence_problem("`logs`.`lines_fence`", "MaterializedView", unfenced, "logs",
                                        "lines_incoming", "lines")
                 .empty());
+  // Other releases quote and space the same view differently.
+  std::string newer = "CREATE MATERIALIZED VIEW logs.lines_fence TO logs.lines (`time` DateTime, "
+                      "`line` String) AS SELECT time, line FROM `logs`.`lines_incoming` WHERE now() "
+                      "< deadline";
+  CHECK(clickhouse_fence_problem("f", "MaterializedView", newer, "logs", "lines_incoming", "lines")
+          .empty());
   // Names that are not plain words are printed back-quoted.
   std::string quoted = "CREATE MATERIALIZED VIEW `my-logs`.lines_fence TO `my-logs`.lines ( time "
                        "DateTime) AS SELECT time FROM `my-logs`.lines_incoming  WHERE now() < deadline";
