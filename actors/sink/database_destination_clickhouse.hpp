@@ -24,11 +24,13 @@
 //     are read only once the server's clock is past D and the query (by its
 //     id) is not running, so it either landed before or never will. A
 //     plain INSERT of one block through one view is one block into the
-//     lines table, one part; it costs the server about a third less than
-//     the earlier `INSERT ... SELECT ... FROM _rows` with the rows as
-//     external data (that path copies the rows twice more: bench/RESULTS.md),
-//     which is kept for a lines table with more columns than ours (the
-//     view would have to fill them).
+//     lines table, one part; the insert's CPU in the server measured 0.7 to
+//     1.0 times that of the earlier `INSERT ... SELECT ... FROM _rows` with
+//     the rows as external data (which squashes the external table's
+//     65,536-row blocks into one: bench/RESULTS.md). That path is kept for
+//     a lines table with more columns than ours (the view would have to
+//     fill them; an insert through it is refused, not written, once a
+//     column is added, and the next prepare() switches).
 //
 //   write():  rows (fenced)  ->  positions events  ->  written
 //                 | unknown            | fails

@@ -139,6 +139,26 @@ TEST_CASE("a lines table with more columns takes the rows as external data, exac
   CHECK(server.count("SELECT count() FROM logs.lines WHERE host = 'here'") == driver.total_lines());
 }
 
+TEST_CASE("a column added to the lines table while writing: the view refuses, the sink switches to external data") {
+  temp_dir dir;
+  clickhouse_server server(dir.path());
+  clickhouse_destination dest(config_for(server));
+  destination_driver driver(dest, driven_files(2, 2, 6000), 1000);
+  bool altered = false;
+  REQUIRE(driver.run(std::chrono::seconds(120), [&] {
+    if (!altered && rows_in(server) >= 8000) {
+      server.query("ALTER TABLE logs.lines ADD COLUMN host String DEFAULT 'here'");
+      altered = true;
+    }
+  }));
+  INFO(driver.last_error);
+  REQUIRE(altered);
+  CHECK(driver.failures >= 1); // the view's insert was refused (not written), then a new start
+  CHECK(driver.unknown_outcomes == 0);
+  CHECK_FALSE(dest.fenced_by_view());
+  check_exactly_once(server, driver);
+}
+
 TEST_CASE("a fence that is not logcatch's view fails the start, naming it") {
   temp_dir dir;
   clickhouse_server server(dir.path());
