@@ -319,14 +319,17 @@ destination_result postgresql_destination::prepare() {
   // whatever indexes it has. A new one gets a BRIN index on "time": rows are
   // appended in time order, so it costs the COPY far less than a btree on
   // (key, "time") would, and "the last hour of key X" stays fast (README,
-  // PostgreSQL schema; bench/RESULTS.md).
+  // PostgreSQL schema; bench/RESULTS.md). autosummarize: each block range
+  // is summarized once full (by autovacuum), not only at the next VACUUM;
+  // until then a query reads the unsummarized ranges whole.
   auto made = session_->exec(
     "SET client_min_messages = warning; SET standard_conforming_strings = on;"
     "DO $logcatch$ BEGIN IF to_regclass('" + t + "') IS NULL THEN "
     "CREATE TABLE IF NOT EXISTS " + t + " (\"time\" timestamptz NOT NULL, node text NOT NULL, "
     "key text NOT NULL, file text NOT NULL, inode bigint NOT NULL, \"offset\" bigint NOT NULL, "
     "line text NOT NULL, cut boolean NOT NULL, raw bytea);"
-    "CREATE INDEX IF NOT EXISTS " + t + "_time ON " + t + " USING brin (\"time\");"
+    "CREATE INDEX IF NOT EXISTS " + t + "_time ON " + t + " USING brin (\"time\") "
+    "WITH (autosummarize = on);"
     "END IF; END $logcatch$;"
     "CREATE TABLE IF NOT EXISTS " + positions + " (node text NOT NULL, key text NOT NULL, "
     "ordinal integer NOT NULL, device bigint NOT NULL, inode bigint NOT NULL, "
