@@ -245,13 +245,6 @@ std::string column_list(const std::vector<postgresql_column>& columns) {
   return out;
 }
 
-std::string sql_literal(const std::string& text) {
-  std::string out = "'";
-  for (char c : text)
-    out += c == '\'' ? std::string("''") : std::string(1, c);
-  return out + "'";
-}
-
 } // namespace
 
 postgresql_destination::postgresql_destination(database_sink_config cfg,
@@ -311,6 +304,7 @@ destination_result postgresql_destination::check_columns(
 
 destination_result postgresql_destination::prepare() {
   prepared_ = false;
+  stored_known_ = false;
   session_ = std::make_unique<postgresql_session>();
   if (auto error = session_->connect(cfg_.dsn, cfg_.password, io_timeout_); !error.empty()) {
     bool permanent = permanent_connect_error(error);
@@ -321,13 +315,22 @@ destination_result postgresql_destination::prepare() {
   auto deadline = postgresql_session::clock::now() + io_timeout_;
   const std::string& t = cfg_.table;
   auto positions = positions_table(t);
-  // Checked after creating: an existing table is left as it is.
+  // Checked after creating: an existing table is left as it is, with
+  // whatever indexes it has. A new one gets a BRIN index on "time": rows are
+  // appended in time order, so it costs the COPY far less than a btree on
+  // (key, "time") would, and "the last hour of key X" stays fast (README,
+  // PostgreSQL schema; bench/RESULTS.md). autosummarize: each block range
+  // is summarized once full (by autovacuum), not only at the next VACUUM;
+  // until then a query reads the unsummarized ranges whole.
   auto made = session_->exec(
-    "SET client_min_messages = warning;"
+    "SET client_min_messages = warning; SET standard_conforming_strings = on;"
+    "DO $logcatch$ BEGIN IF to_regclass('" + t + "') IS NULL THEN "
     "CREATE TABLE IF NOT EXISTS " + t + " (\"time\" timestamptz NOT NULL, node text NOT NULL, "
     "key text NOT NULL, file text NOT NULL, inode bigint NOT NULL, \"offset\" bigint NOT NULL, "
     "line text NOT NULL, cut boolean NOT NULL, raw bytea);"
-    "CREATE INDEX IF NOT EXISTS " + t + "_key_time ON " + t + " (key, \"time\");"
+    "CREATE INDEX IF NOT EXISTS " + t + "_time ON " + t + " USING brin (\"time\") "
+    "WITH (autosummarize = on);"
+    "END IF; END $logcatch$;"
     "CREATE TABLE IF NOT EXISTS " + positions + " (node text NOT NULL, key text NOT NULL, "
     "ordinal integer NOT NULL, device bigint NOT NULL, inode bigint NOT NULL, "
     "prefix_len bigint NOT NULL, prefix_hash bigint NOT NULL, \"offset\" bigint NOT NULL, "
@@ -351,16 +354,19 @@ destination_result postgresql_destination::prepare() {
 }
 
 destination_result postgresql_destination::load_positions(stored_positions& out) {
+  stored_known_ = false;
+  stored_.clear();
   if (!session_ || !prepared_)
     return destination_result::failed(write_outcome::not_written, "not connected");
   auto deadline = postgresql_session::clock::now() + io_timeout_;
   auto got = session_->exec(
     "SELECT node, key, device, inode, prefix_len, prefix_hash, \"offset\", path, reading, "
-    "(extract(epoch FROM updated) * 1000)::bigint FROM " + positions_table(cfg_.table) +
+    "(extract(epoch FROM updated) * 1000)::bigint, ordinal FROM " + positions_table(cfg_.table) +
       " ORDER BY node, key, ordinal",
     deadline);
   if (!got.ok()) {
     session_.reset();
+    prepared_ = false;
     return destination_result::failed(write_outcome::not_written,
                                       "cannot read the positions: " + got.error);
   }
@@ -378,8 +384,11 @@ destination_result postgresql_destination::load_positions(stored_positions& out)
       pos.path.clear();
     pos.reading = static_cast<uint64_t>(parse_int64(PQgetvalue(r, i, 8)));
     pos.updated_ms = parse_int64(PQgetvalue(r, i, 9));
-    loaded[join_position_key(PQgetvalue(r, i, 0), PQgetvalue(r, i, 1))].push_back(std::move(pos));
+    auto position_key = join_position_key(PQgetvalue(r, i, 0), PQgetvalue(r, i, 1));
+    stored_[position_key].push_back(ordinal_position{parse_int64(PQgetvalue(r, i, 10)), pos});
+    loaded[position_key].push_back(std::move(pos));
   }
+  stored_known_ = true;
   out = std::move(loaded);
   return destination_result::success();
 }
@@ -387,57 +396,99 @@ destination_result postgresql_destination::load_positions(stored_positions& out)
 destination_result postgresql_destination::write(const destination_write& w) {
   if (!session_ || !prepared_)
     return destination_result::failed(write_outcome::not_written, "not connected");
+  if (!stored_known_) { // what the positions table holds is what changes are made against
+    stored_positions ignored;
+    if (auto r = load_positions(ignored); !r.ok())
+      return r;
+  }
   auto deadline = postgresql_session::clock::now() + io_timeout_;
   // Anything failing before COMMIT is sent leaves nothing: the server rolls
   // the transaction back when the connection closes.
   auto refused = [this](const std::string& what, const std::string& error) {
     session_.reset();
     prepared_ = false;
+    stored_known_ = false;
     return destination_result::failed(write_outcome::not_written, what + ": " + error);
   };
-  std::string begin = "BEGIN";
-  if (!w.positions.empty()) {
-    std::string pairs;
-    for (auto& [position_key, list] : w.positions) {
-      auto names = split_position_key(position_key);
-      pairs += (pairs.empty() ? "(" : ",(") + sql_literal(names.node) + "," +
-               sql_literal(names.key) + ")";
+  // Only the position rows that change: see postgresql_positions.hpp.
+  std::map<std::string, std::vector<ordinal_position>> after;
+  std::string deleted, upserted;
+  static const std::vector<ordinal_position> none;
+  for (auto& [position_key, list] : w.positions) {
+    auto it = stored_.find(position_key);
+    auto change = change_positions(it != stored_.end() ? it->second : none, list);
+    auto names = split_position_key(position_key);
+    for (auto ordinal : change.deleted) {
+      deleted += deleted.empty() ? "(" : ",(";
+      deleted += sql_string_literal(names.node) + "," + sql_string_literal(names.key) + "," +
+                 std::to_string(ordinal) + ")";
     }
-    // The keys' lists are replaced whole: a position has no identity of its
-    // own (its file and reading change as it moves), only its place in the list.
-    begin += ";DELETE FROM " + positions_table(cfg_.table) + " WHERE (node, key) IN (VALUES " +
-             pairs + ")";
+    for (auto& row : change.upserted) {
+      if (!upserted.empty())
+        upserted += ',';
+      append_position_values(upserted, names, row.ordinal, row.pos);
+    }
+    after[position_key] = std::move(change.after);
   }
-  if (auto r = session_->exec(begin, deadline); !r.ok())
+  if (auto r = session_->exec("BEGIN", deadline); !r.ok())
     return refused("cannot begin the transaction", r.error);
-  std::string rows;
-  for (auto& b : w.batches)
-    append_line_rows(rows, *b.batch, b.first_line, w.collected_us);
-  if (!rows.empty()) {
-    auto r = session_->copy_in("COPY " + cfg_.table + " (" + column_list(postgresql_line_columns) +
-                                 ") FROM STDIN",
-                               rows, deadline);
-    if (!r.ok())
-      return refused("cannot copy the rows into " + cfg_.table, r.error);
+  if (!w.batches.empty()) {
+    // COPY's binary format: less work for the server than parsing text
+    // (bench/RESULTS.md, PostgreSQL). One buffer kept across writes.
+    auto& rows = copy_buffer_;
+    rows.clear();
+    append_binary_copy_header(rows);
+    auto header = rows.size();
+    for (auto& b : w.batches)
+      append_line_rows_binary(rows, *b.batch, b.first_line, w.collected_us);
+    if (rows.size() > header) {
+      append_binary_copy_trailer(rows);
+      auto r = session_->copy_in("COPY " + cfg_.table + " (" +
+                                   column_list(postgresql_line_columns) +
+                                   ") FROM STDIN WITH (FORMAT binary)",
+                                 rows, deadline);
+      if (!r.ok())
+        return refused("cannot copy the rows into " + cfg_.table, r.error);
+    }
   }
-  std::string positions;
-  for (auto& [position_key, list] : w.positions)
-    append_position_rows(positions, position_key, list);
-  if (!positions.empty()) {
-    auto r = session_->copy_in("COPY " + positions_table(cfg_.table) + " (" +
-                                 column_list(postgresql_position_columns) + ") FROM STDIN",
-                               positions, deadline);
-    if (!r.ok())
-      return refused("cannot store the positions", r.error);
+  // The positions' changes and COMMIT in one round trip: an error in the
+  // first skips the COMMIT, and the transaction is rolled back.
+  auto positions = positions_table(cfg_.table);
+  std::string finish;
+  if (!deleted.empty())
+    finish += "DELETE FROM " + positions + " WHERE (node, key, ordinal) IN (VALUES " + deleted +
+              ");";
+  if (!upserted.empty()) {
+    finish += "INSERT INTO " + positions + " (" + column_list(postgresql_position_columns) +
+              ") VALUES " + upserted + " ON CONFLICT (node, key, ordinal) DO UPDATE SET ";
+    bool first = true;
+    for (auto& column : postgresql_position_columns) {
+      std::string name = column.name;
+      if (name == "node" || name == "key" || name == "ordinal")
+        continue;
+      finish += (first ? "\"" : ", \"") + name + "\" = EXCLUDED.\"" + name + "\"";
+      first = false;
+    }
+    finish += ";";
   }
-  auto done = session_->exec("COMMIT", deadline);
-  if (done.ok())
+  finish += "COMMIT";
+  auto done = session_->exec(finish, deadline);
+  if (done.ok()) {
+    for (auto& [position_key, rows] : after) {
+      if (rows.empty())
+        stored_.erase(position_key);
+      else
+        stored_[position_key] = std::move(rows);
+    }
     return destination_result::success();
+  }
   session_.reset();
   prepared_ = false;
+  stored_known_ = false;
   if (done.lost) // the COMMIT may have been applied before the connection went
     return destination_result::failed(write_outcome::unknown, "COMMIT: " + done.error);
-  return destination_result::failed(write_outcome::not_written, "COMMIT refused: " + done.error);
+  return destination_result::failed(write_outcome::not_written,
+                                    "cannot store the positions, or COMMIT refused: " + done.error);
 }
 
 } // namespace logcatch

@@ -1,8 +1,9 @@
 #pragma once
 
 // The PostgreSQL destination: libpq, one transaction per write (COPY of the
-// rows, then the touched keys' positions replaced), so rows and positions
-// commit together or not at all.
+// rows, then the rows of the positions that write changed: upserted or
+// deleted, see postgresql_positions.hpp), so rows and positions commit
+// together or not at all.
 
 #include <chrono>
 #include <memory>
@@ -10,6 +11,7 @@
 
 #include "actors/sink/database_destination.hpp"
 #include "actors/sink/postgresql_copy_rows.hpp"
+#include "actors/sink/postgresql_positions.hpp"
 
 namespace logcatch {
 
@@ -39,6 +41,12 @@ private:
   std::chrono::milliseconds io_timeout_;
   std::unique_ptr<postgresql_session> session_;
   bool prepared_ = false;
+  /// What the positions table holds (with its ordinals), as read by
+  /// load_positions() and changed by each committed write; unknown after
+  /// any failure until read again.
+  ordinal_positions stored_;
+  bool stored_known_ = false;
+  std::string copy_buffer_; ///< a write's rows in COPY's binary format
 };
 
 } // namespace logcatch

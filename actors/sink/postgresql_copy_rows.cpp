@@ -195,6 +195,79 @@ void append_line_rows(std::string& out, const line_batch& batch, std::size_t fir
   });
 }
 
+namespace {
+
+void put_be(std::string& out, uint64_t value, int bytes) {
+  for (int shift = (bytes - 1) * 8; shift >= 0; shift -= 8)
+    out += static_cast<char>((value >> shift) & 0xFF);
+}
+
+void put_field(std::string& out, std::string_view bytes) {
+  put_be(out, static_cast<uint32_t>(bytes.size()), 4);
+  out.append(bytes.data(), bytes.size());
+}
+
+void put_int8_field(std::string& out, int64_t value) {
+  put_be(out, 8, 4);
+  put_be(out, static_cast<uint64_t>(value), 8);
+}
+
+/// PostgreSQL's epoch for timestamps: 2000-01-01 00:00:00 UTC.
+constexpr int64_t postgres_epoch_us = 946684800LL * 1000000LL;
+
+} // namespace
+
+void append_binary_copy_header(std::string& out) {
+  static constexpr char signature[] = "PGCOPY\n\377\r\n"; // plus its final NUL
+  out.append(signature, sizeof signature); // 11 bytes, the NUL included
+  put_be(out, 0, 4);                       // flags: no OIDs
+  put_be(out, 0, 4);                       // no header extension
+}
+
+void append_binary_copy_trailer(std::string& out) {
+  put_be(out, 0xFFFF, 2); // a field count of -1
+}
+
+void append_line_rows_binary(std::string& out, const line_batch& batch, std::size_t first_line,
+                             int64_t collected_us) {
+  if (first_line >= batch.line_count())
+    return;
+  // What every row of the batch starts with: field count, time, node, key, file, inode.
+  std::string prefix;
+  put_be(prefix, static_cast<uint16_t>(postgresql_line_columns.size()), 2);
+  put_int8_field(prefix, collected_us - postgres_epoch_us);
+  for (auto* text : {&batch.node, &batch.key, &batch.path}) {
+    if (exact_postgresql_text(*text))
+      put_field(prefix, *text);
+    else
+      put_field(prefix, readable_utf8(*text));
+  }
+  put_int8_field(prefix, as_bigint(batch.file.inode));
+  auto offsets = batch.line_offsets();
+  auto adjust = batch.size_adjust.begin();
+  std::size_t i = first_line;
+  batch.for_each_line(first_line, [&](const char* data, std::size_t length) {
+    std::string_view line(data, length);
+    while (adjust != batch.size_adjust.end() && adjust->line < i)
+      ++adjust;
+    bool cut = adjust != batch.size_adjust.end() && adjust->line == i && adjust->delta > 0;
+    out += prefix;
+    put_int8_field(out, static_cast<int64_t>(offsets[i]));
+    bool exact = exact_postgresql_text(line);
+    if (exact)
+      put_field(out, line);
+    else
+      put_field(out, readable_utf8(line));
+    put_be(out, 1, 4);
+    out += cut ? '\1' : '\0';
+    if (exact)
+      put_be(out, 0xFFFFFFFF, 4); // raw NULL
+    else
+      put_field(out, line);
+    ++i;
+  });
+}
+
 node_and_key split_position_key(const std::string& position_key) {
   auto slash = position_key.find('/');
   if (slash == std::string::npos)
@@ -236,6 +309,42 @@ void append_position_rows(std::string& out, const std::string& position_key,
     out += postgresql_timestamp(pos.updated_ms * 1000);
     out += '\n';
   }
+}
+
+std::string sql_string_literal(std::string_view text) {
+  std::string out = "'";
+  for (char c : text) {
+    if (c == '\'')
+      out += '\'';
+    out += c;
+  }
+  return out + "'";
+}
+
+void append_position_values(std::string& out, const node_and_key& names, int64_t ordinal,
+                            const delivered_position& pos) {
+  out += '(';
+  out += sql_string_literal(names.node);
+  out += ',';
+  out += sql_string_literal(names.key);
+  out += ',';
+  append_signed(out, ordinal);
+  for (int64_t v : {as_bigint(pos.file.device), as_bigint(pos.file.inode),
+                    static_cast<int64_t>(pos.file.prefix_len), as_bigint(pos.file.prefix_hash),
+                    as_bigint(pos.offset)}) {
+    out += ',';
+    append_signed(out, v);
+  }
+  out += ",'\\x"; // bytea's hex input form: a path's exact bytes
+  for (unsigned char c : pos.path) {
+    out += hex_digits[c >> 4];
+    out += hex_digits[c & 15];
+  }
+  out += "'::bytea,";
+  append_signed(out, as_bigint(pos.reading));
+  out += ",'";
+  out += postgresql_timestamp(pos.updated_ms * 1000);
+  out += "'::timestamptz)";
 }
 
 bool decode_bytea_hex(std::string_view text, std::string& out) {

@@ -50,6 +50,16 @@ std::string postgresql_timestamp(int64_t unix_us);
 void append_line_rows(std::string& out, const line_batch& batch, std::size_t first_line,
                       int64_t collected_us);
 
+/// COPY's binary format (COPY ... FROM STDIN WITH (FORMAT binary)): the same
+/// rows without text escaping on our side nor text parsing on the server's
+/// (a timestamptz is 8 bytes, not a string to parse). Text fields hold the
+/// same values as in the text format (exact UTF-8, else the readable form
+/// and `raw`). The data is the header, the rows, then the trailer.
+void append_binary_copy_header(std::string& out);
+void append_binary_copy_trailer(std::string& out);
+void append_line_rows_binary(std::string& out, const line_batch& batch, std::size_t first_line,
+                             int64_t collected_us);
+
 /// A position key ("key", or "node/key" at an aggregator) split in two.
 struct node_and_key {
   std::string node; ///< empty for a collector's own keys
@@ -64,6 +74,16 @@ std::string join_position_key(const std::string& node, const std::string& key);
 /// values (hashes, reading ids) are stored as bigint bit for bit.
 void append_position_rows(std::string& out, const std::string& position_key,
                           const std::vector<delivered_position>& positions);
+
+/// Appends one row of the positions table as an SQL VALUES tuple
+/// "(node, key, ordinal, device, ...)" in the column order of
+/// append_position_rows, for an INSERT ... ON CONFLICT (the literals
+/// assume standard_conforming_strings, the default the destination sets).
+void append_position_values(std::string& out, const node_and_key& names, int64_t ordinal,
+                            const delivered_position& pos);
+
+/// `text` as an SQL string literal ('...' with quotes doubled).
+std::string sql_string_literal(std::string_view text);
 
 /// Decodes bytea's text output ("\x48656c6c6f") into bytes; false if malformed.
 bool decode_bytea_hex(std::string_view text, std::string& out);

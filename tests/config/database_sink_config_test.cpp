@@ -52,11 +52,11 @@ TEST_CASE("a postgresql sink takes a dsn, a password file, a table and batch bou
   CHECK(summarize(c).find("sink postgresql (table app_lines)") != std::string::npos);
 }
 
-TEST_CASE("a postgresql sink's defaults: table lines and batches of 10000 rows, 8MiB or 200ms") {
+TEST_CASE("a postgresql sink's defaults: table lines and batches of 20000 rows, 8MiB or 200ms") {
   auto c = load(with_sink("  type: postgresql\n  dsn: postgresql://logcatch@db.example:5433/logs\n"));
   CHECK(c.sink.database.table == "lines");
   CHECK(c.sink.database.password.empty());
-  CHECK(c.sink.database.batch.max_rows == 10000);
+  CHECK(c.sink.database.batch.max_rows == 20000);
   CHECK(c.sink.database.batch.max_bytes == 8u * 1024 * 1024);
   CHECK(c.sink.database.batch.max_delay == millis{200});
 }

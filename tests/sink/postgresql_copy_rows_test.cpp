@@ -104,3 +104,36 @@ TEST_CASE("position keys split into node and key") {
   CHECK(join_position_key("web-1", "app") == "web-1/app");
   CHECK(join_position_key("", "app") == "app");
 }
+
+TEST_CASE("COPY binary rows: header, one tuple of 9 fields per line, raw only when needed, trailer") {
+  auto b = batch_of({"ok", "bad \xff"}, 100);
+  std::string out;
+  append_binary_copy_header(out);
+  CHECK(out == std::string("PGCOPY\n\xff\r\n\0\0\0\0\0\0\0\0\0", 19));
+  out.clear();
+  append_line_rows_binary(out, b, 1, 946684800000000 + 1); // 2000-01-01 plus 1 us
+  std::string expected;
+  auto be = [&](uint64_t v, int bytes) {
+    for (int s = (bytes - 1) * 8; s >= 0; s -= 8)
+      expected += static_cast<char>((v >> s) & 0xFF);
+  };
+  auto field = [&](const std::string& bytes) {
+    be(bytes.size(), 4);
+    expected += bytes;
+  };
+  be(9, 2);
+  be(8, 4), be(1, 8);                      // time
+  field(""), field("app"), field("/var/log/app.log");
+  be(8, 4), be(77, 8);                     // inode
+  be(8, 4), be(103, 8);                    // offset
+  field("bad \xef\xbf\xbd");               // the readable form
+  be(1, 4), expected += '\0';              // not cut
+  field("bad \xff");                       // raw: the exact bytes
+  CHECK(out == expected);
+  out.clear();
+  append_line_rows_binary(out, batch_of({"ok"}), 0, 0);
+  CHECK(out.substr(out.size() - 4) == std::string("\xff\xff\xff\xff", 4)); // raw NULL
+  out.clear();
+  append_binary_copy_trailer(out);
+  CHECK(out == "\xff\xff");
+}
