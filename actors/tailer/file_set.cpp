@@ -692,8 +692,20 @@ bool file_set::claim(int fd, const file_identity& id, const file_follower* owner
     // least as long as what was read (a new file may share a few bytes).
     // Over every byte read, a held partial line included.
     auto reading = entry.owner->content_check();
-    if (reading.prefix_len == 0)
+    if (reading.prefix_len == 0) {
+      // Its follower opened it but has read nothing yet: a file that starts
+      // with the same bytes (a copytruncate copy made while both were being
+      // opened, at a key's first look) waits until it has, and the checks
+      // below decide. Otherwise both would read the same lines.
+      auto other = read_head(entry.owner->open_fd(), opts_.follower.fingerprint_bytes);
+      auto len = std::min<std::size_t>(other.size(), size);
+      if (len > 0) {
+        auto& head = candidate_prefix(static_cast<uint32_t>(len));
+        if (head.size() >= len && std::memcmp(head.data(), other.data(), len) == 0)
+          return false;
+      }
       continue;
+    }
     bool full = reading.prefix_len >= opts_.follower.fingerprint_bytes;
     if (full || size >= reading.prefix_len) {
       auto& head = candidate_prefix(reading.prefix_len);

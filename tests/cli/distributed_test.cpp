@@ -193,7 +193,14 @@ TEST_CASE("three collectors ship every line exactly once while the aggregator an
   }
   aggregator->signal(SIGTERM);
   CHECK(aggregator->wait() == 0);
-  check_exactly_once(dir / "out.log", written);
+  // node2 is SIGKILLed, maybe while a rotation is under way: its streams
+  // keep order within each rotated file (700 lines), the README's limit
+  // (Order across a plain path's files after a kill); the others' whole.
+  std::map<std::string, uint64_t> killed, kept;
+  for (auto& [stream, count] : written)
+    (stream.rfind("node2-", 0) == 0 ? killed : kept)[stream] = count;
+  check_exactly_once(dir / "out.log", kept);
+  check_exactly_once(dir / "out.log", killed, 700);
 }
 
 TEST_CASE("a collector started before any aggregator ships what was written meanwhile once one listens") {

@@ -244,3 +244,58 @@ TEST_CASE("the rest of a file that is left only compressed is read from its .gz,
   require_clean(v, {{"a", 120}});
   // A second collector that knows the .gz's position reads none of it again.
 }
+
+TEST_CASE("a copy made while the file it copies is opened but not yet read is not read too") {
+  // copytruncate between a follower's open and its first read: the follower
+  // of the path opened it empty, lines were written and copied before it
+  // read them. The copy starts with the same bytes: only one may read them.
+  temp_dir dir;
+  auto path = dir / "a.log";
+  write_file(path, "");
+  file_set set{glob_opts(path), {}};
+  auto follower_of = [&](const std::string& p) {
+    file_follower::options o;
+    o.path = p;
+    o.read_block = 4096;
+    o.fingerprint_bytes = 64;
+    o.registry = &set;
+    return std::make_unique<file_follower>(o, std::nullopt);
+  };
+  std::vector<std::string> lines;
+  auto read_some = [&](file_follower& f) {
+    for (int i = 0; i < 100; ++i) {
+      line_batch b;
+      auto status = f.step(b, 1 << 20);
+      uint32_t begin = 0;
+      for (auto end : b.ends) {
+        lines.push_back(b.data.substr(begin, end - begin - 1));
+        begin = end;
+      }
+      if (status != follow_status::progress)
+        break;
+    }
+  };
+  auto original = follower_of(path);
+  read_some(*original); // opens the empty file: nothing read
+  REQUIRE(original->has_file());
+  REQUIRE(original->content_check().prefix_len == 0);
+  std::string content;
+  for (int i = 0; i < 50; ++i)
+    content += "a " + std::to_string(i) + " some text\n";
+  write_file(path, content, true);
+  write_file(path + ".1", content);
+  auto copy = follower_of(path + ".1");
+  read_some(*copy);
+  CHECK(lines.empty()); // waits: it starts like the file being followed
+  read_some(*original);
+  CHECK(lines.size() == 50);
+  REQUIRE(::truncate(path.c_str(), 0) == 0); // the copytruncate finishes
+  read_some(*original); // goes on in the copy, where it was
+  read_some(*copy);
+  CHECK(lines.size() == 50); // every line once
+  // A file of other content is not held back.
+  write_file(dir / "b.log", "b 0 other\n");
+  auto other = follower_of(dir / "b.log");
+  read_some(*other);
+  CHECK(lines.size() == 51);
+}
