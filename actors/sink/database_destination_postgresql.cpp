@@ -324,6 +324,9 @@ destination_result postgresql_destination::prepare() {
   // until then a query reads the unsummarized ranges whole.
   auto made = session_->exec(
     "SET client_min_messages = warning; SET standard_conforming_strings = on;"
+    // A writer that stops (SIGSTOP) inside a transaction holds the positions
+    // lock (below) until the server ends its session.
+    "SET idle_in_transaction_session_timeout = '60s';"
     "DO $logcatch$ BEGIN IF to_regclass('" + t + "') IS NULL THEN "
     "CREATE TABLE IF NOT EXISTS " + t + " (\"time\" timestamptz NOT NULL, node text NOT NULL, "
     "key text NOT NULL, file text NOT NULL, inode bigint NOT NULL, \"offset\" bigint NOT NULL, "
@@ -359,16 +362,30 @@ destination_result postgresql_destination::load_positions(stored_positions& out)
   if (!session_ || !prepared_)
     return destination_result::failed(write_outcome::not_written, "not connected");
   auto deadline = postgresql_session::clock::now() + io_timeout_;
-  auto got = session_->exec(
-    "SELECT node, key, device, inode, prefix_len, prefix_hash, \"offset\", path, reading, "
-    "(extract(epoch FROM updated) * 1000)::bigint, ordinal FROM " + positions_table(cfg_.table) +
-      " ORDER BY node, key, ordinal",
-    deadline);
-  if (!got.ok()) {
+  // SHARE waits for every write transaction in progress on the positions
+  // (each takes ROW EXCLUSIVE at its BEGIN), so a write of another
+  // aggregator whose COMMIT is still on its way (it was SIGKILLed while
+  // sending it) lands before, not after, the positions are read: the
+  // collector's resend is then skipped, not written twice.
+  auto got = session_->exec("BEGIN; LOCK TABLE " + positions_table(cfg_.table) + " IN SHARE MODE",
+                            deadline);
+  if (got.ok())
+    got = session_->exec(
+      "SELECT node, key, device, inode, prefix_len, prefix_hash, \"offset\", path, reading, "
+      "(extract(epoch FROM updated) * 1000)::bigint, ordinal FROM " + positions_table(cfg_.table) +
+        " ORDER BY node, key, ordinal",
+      deadline);
+  std::string ended;
+  if (got.ok()) {
+    auto commit = session_->exec("COMMIT", deadline);
+    if (!commit.ok())
+      ended = commit.error.empty() ? std::string("COMMIT got no answer") : commit.error;
+  }
+  if (!got.ok() || !ended.empty()) {
     session_.reset();
     prepared_ = false;
     return destination_result::failed(write_outcome::not_written,
-                                      "cannot read the positions: " + got.error);
+                                      "cannot read the positions: " + (ended.empty() ? got.error : ended));
   }
   stored_positions loaded;
   auto* r = got.result.get();
@@ -430,7 +447,12 @@ destination_result postgresql_destination::write(const destination_write& w) {
     }
     after[position_key] = std::move(change.after);
   }
-  if (auto r = session_->exec("BEGIN", deadline); !r.ok())
+  // ROW EXCLUSIVE from the start: a read of the positions by another
+  // aggregator (load_positions, SHARE) waits for this whole transaction.
+  if (auto r = session_->exec("BEGIN; LOCK TABLE " + positions_table(cfg_.table) +
+                                " IN ROW EXCLUSIVE MODE",
+                              deadline);
+      !r.ok())
     return refused("cannot begin the transaction", r.error);
   if (!w.batches.empty()) {
     // COPY's binary format: less work for the server than parsing text
