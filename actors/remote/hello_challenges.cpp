@@ -1,9 +1,6 @@
 #include "actors/remote/hello_challenges.hpp"
 
-#include <cerrno>
-#include <cstring>
-#include <stdexcept>
-#include <sys/random.h>
+#include "actors/remote/random_bytes.hpp"
 
 namespace logcatch {
 
@@ -25,17 +22,7 @@ std::string hello_challenges::issue(clock::time_point now) {
     by_expiry_.erase(by_expiry_.begin());
   }
   unsigned char bytes[16];
-  std::size_t got = 0;
-  while (got < sizeof bytes) {
-    auto n = ::getrandom(bytes + got, sizeof bytes - got, 0);
-    if (n < 0) {
-      if (errno == EINTR)
-        continue;
-      throw std::runtime_error(std::string("cannot draw a hello challenge: getrandom: ") +
-                               std::strerror(errno));
-    }
-    got += static_cast<std::size_t>(n);
-  }
+  fill_random(bytes, sizeof bytes, "a hello challenge");
   static const char digits[] = "0123456789abcdef";
   std::string nonce;
   for (auto b : bytes) {
