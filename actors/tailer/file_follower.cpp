@@ -245,14 +245,26 @@ void file_follower::begin_batch(line_batch& out) {
 ssize_t file_follower::read_into(line_batch& out, std::size_t want) {
   constexpr std::size_t min_read = 4096;
   auto first = std::min(want, std::max(min_read, read_hint_));
+  if (before_read)
+    before_read();
   auto n = read_some(fd_, splitter_.prepare(out, first), first);
   int read_errno = errno;
-  splitter_.commit(out, n > 0 ? static_cast<std::size_t>(n) : 0);
+  // The first bytes were checked before the read, but a copytruncate can
+  // truncate and refill the file past our offset in between: the bytes just
+  // read would then be the middle of other content (a torn line, and the
+  // new content's start skipped). Checked again after the read: unchanged,
+  // the read was of our content; changed, it is dropped and the truncation
+  // handled (the copy holds our content from this offset).
+  read_torn_ = n > 0 && prefix_changed();
+  splitter_.commit(out, n > 0 && !read_torn_ ? static_cast<std::size_t>(n) : 0);
+  if (read_torn_)
+    return 0;
   if (n > 0 && static_cast<std::size_t>(n) == first && first < want) {
     // The file has more: the rest of the block (an error here shows at the next read).
     auto more = read_some(fd_, splitter_.prepare(out, want - first), want - first);
-    splitter_.commit(out, more > 0 ? static_cast<std::size_t>(more) : 0);
-    if (more > 0)
+    bool torn = more > 0 && prefix_changed();
+    splitter_.commit(out, more > 0 && !torn ? static_cast<std::size_t>(more) : 0);
+    if (more > 0 && !torn)
       n += more;
   }
   read_hint_ = n > 0 ? std::min(opts_.read_block, 2 * static_cast<std::size_t>(n)) : min_read;
@@ -314,6 +326,8 @@ follow_status file_follower::step(line_batch& out, std::size_t budget) {
   }
   if (n > 0)
     return consume(static_cast<std::size_t>(n), out);
+  if (read_torn_)
+    return on_truncated();
   auto change =
     classify_file_change(stat_fd(fd_), offset_, stat_path(opts_.path), prefix_changed());
   switch (change) {

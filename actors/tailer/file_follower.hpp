@@ -116,6 +116,9 @@ public:
   /// Called when a rotation of a file opened by path is detected, before the
   /// switch; the tailer's fault hook throws from here.
   std::function<void()> on_rotation;
+  /// Test hook: called between the check of the open file's first bytes
+  /// and the read that follows it (where a copytruncate can strike).
+  std::function<void()> before_read;
 
   bool has_file() const { return fd_ >= 0; }
   /// Closes the open file, read to its end, to give its slot to another
@@ -224,6 +227,7 @@ private:
   bool resumed_ = false;          // the open file was found by identity
   bool pending_restart_ = false;  // the next batch starts a new reading
   bool content_replaced_ = false; // the file being closed was truncated under us
+  bool read_torn_ = false;        // the last read_into() met a truncation under it: dropped
   bool holds_slot_ = false;       // the open file counts in opts_.budget
   bool wants_slot_ = false;
   bool copy_waits_for_slot_ = false; // a copy to read on from was found, but no slot

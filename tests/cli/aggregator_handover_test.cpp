@@ -18,11 +18,13 @@ TEST_CASE("aggregator hand-over: A SIGKILLed for good, the collector reloaded to
                  "  batch: {max_rows: 5000, max_bytes: 1MiB, max_delay: 50ms}\n";
   db.rows = [&] { return pg.number("SELECT count(*) FROM lines"); };
   db.feed = [&](delivery_verifier& v) {
-    // By write (time), then file order. Not by inode first: a copytruncate
-    // copy goes on with lines of the original under another inode number,
-    // which may sort first. Not by ctid: the aborted write of the killed
-    // aggregator leaves space that later rows fill.
-    for (auto& row : pg.query("SELECT line FROM lines ORDER BY key, \"time\", inode, \"offset\""))
+    // By write (time), then offset: order is checked per rotated file
+    // (rotate_every lines), and a file's offsets grow with its lines, also
+    // where a copytruncate copy goes on with them under another inode (a
+    // write may hold the original's last lines and the copy's next ones:
+    // by inode, those could come first). Not by ctid: the aborted write of
+    // the killed aggregator leaves space that later rows fill.
+    for (auto& row : pg.query("SELECT line FROM lines ORDER BY key, \"time\", \"offset\""))
       v.on_line(row[0].data(), row[0].size());
   };
   db.number = [&](const std::string& sql) { return pg.number(sql); };

@@ -416,3 +416,41 @@ TEST_CASE("after catching up, a burst larger than the first small read is read i
   CHECK(f.step(none, 1 << 20) == follow_status::at_end);
   CHECK(none.empty());
 }
+
+TEST_CASE("a copytruncate between the check of the first bytes and the read tears no line and skips none") {
+  // The writer copies the file, truncates it and writes past our offset
+  // again, all between the follower's check of the first bytes and its
+  // read: the read finds new content at an old offset.
+  temp_dir dir;
+  auto path = dir / "a.log";
+  std::string old_content, new_content;
+  for (int i = 0; i < 40; ++i)
+    old_content += "old " + std::to_string(i) + " some text here\n";
+  for (int i = 0; i < 80; ++i)
+    new_content += "new " + std::to_string(i) + " other text\n";
+  write_file(path, old_content.substr(0, 300)); // the follower reads 300 bytes first: mid-line
+  auto o = opts_for(path);
+  file_follower f{o, std::nullopt};
+  auto first = drain(f);
+  REQUIRE(!first.lines.empty());
+  write_file(path, old_content.substr(300)); // the rest of the old content
+  bool struck = false;
+  f.before_read = [&] {
+    if (struck)
+      return;
+    struck = true;
+    write_file(path + ".1", old_content, false);            // copy
+    REQUIRE(::truncate(path.c_str(), 0) == 0);               // truncate
+    write_file(path, new_content, true);                      // and more than we read
+  };
+  auto rest = drain(f);
+  REQUIRE(struck);
+  std::vector<std::string> all = first.lines;
+  all.insert(all.end(), rest.lines.begin(), rest.lines.end());
+  std::vector<std::string> expected;
+  for (int i = 0; i < 40; ++i)
+    expected.push_back("old " + std::to_string(i) + " some text here");
+  for (int i = 0; i < 80; ++i)
+    expected.push_back("new " + std::to_string(i) + " other text");
+  CHECK(all == expected);
+}
