@@ -8,6 +8,8 @@
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
 
+#include "actors/remote/openssl_error.hpp"
+
 namespace logcatch {
 
 namespace {
@@ -24,17 +26,6 @@ void free_x509_stack(STACK_OF(X509)* s) {
 }
 using x509_stack_ptr = std::unique_ptr<STACK_OF(X509), freer<STACK_OF(X509), free_x509_stack>>;
 
-std::string openssl_error() {
-  unsigned long code = ERR_get_error();
-  std::string text;
-  if (code != 0) {
-    char buf[256];
-    ERR_error_string_n(code, buf, sizeof buf);
-    text = buf;
-  }
-  ERR_clear_error();
-  return text;
-}
 
 /// Every certificate in a PEM text, in order.
 std::vector<x509_ptr> read_certificates(const std::string& pem) {

@@ -8,22 +8,12 @@
 #include <openssl/evp.h>
 #include <openssl/pem.h>
 
+#include "actors/remote/openssl_error.hpp"
+
 namespace logcatch {
 
 namespace {
 
-/// The newest OpenSSL error as text ("" when there is none); clears the queue.
-std::string openssl_error() {
-  unsigned long code = ERR_get_error();
-  std::string text;
-  if (code != 0) {
-    char buf[256];
-    ERR_error_string_n(code, buf, sizeof buf);
-    text = buf;
-  }
-  ERR_clear_error();
-  return text;
-}
 
 bool read_whole(const std::string& path, std::string& into) {
   std::ifstream in(path, std::ios::binary);
