@@ -26,7 +26,6 @@ void free_x509_stack(STACK_OF(X509)* s) {
 }
 using x509_stack_ptr = std::unique_ptr<STACK_OF(X509), freer<STACK_OF(X509), free_x509_stack>>;
 
-
 /// Every certificate in a PEM text, in order.
 std::vector<x509_ptr> read_certificates(const std::string& pem) {
   std::vector<x509_ptr> certs;

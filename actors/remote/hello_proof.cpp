@@ -14,7 +14,6 @@ namespace logcatch {
 
 namespace {
 
-
 bool read_whole(const std::string& path, std::string& into) {
   std::ifstream in(path, std::ios::binary);
   if (!in)
