@@ -1,7 +1,6 @@
 #include "actors/sink/checkpoint_file.hpp"
 
 #include <algorithm>
-#include <array>
 #include <charconv>
 #include <cerrno>
 #include <cstdio>

@@ -244,17 +244,6 @@ std::vector<delivered_position> delivery_positions::recorded(const std::string& 
   return result;
 }
 
-std::map<std::string, std::vector<delivered_position>> delivery_positions::all() const {
-  std::map<std::string, std::vector<delivered_position>> result;
-  for (auto& [key, k] : by_key_) {
-    auto& list = result[key];
-    list.reserve(k.positions.size());
-    for (auto& [s, pos] : k.positions)
-      list.push_back(pos);
-  }
-  return result;
-}
-
 bool delivery_positions::ensure_baseline(const std::string& key, int64_t now_ms) {
   auto& k = by_key_[key];
   if (auto it = k.by_inode.find(inode_hash(file_identity{})); it != k.by_inode.end())

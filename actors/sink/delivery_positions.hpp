@@ -59,11 +59,9 @@ public:
   /// them in this order gives back the same record (a database sink stores
   /// and reloads them so).
   std::vector<delivered_position> recorded(const std::string& key) const;
-  /// Every key's positions (each list in the order they were recorded).
-  std::map<std::string, std::vector<delivered_position>> all() const;
   /// Calls f(key, position) for every position, keys in name order, each
-  /// key's in the order recorded: what all() gives, without copying it (a
-  /// commit of ten thousand positions every 200 ms).
+  /// key's in the order recorded, without copying them (a commit of ten
+  /// thousand positions every 200 ms).
   template <class F>
   void for_each(F&& f) const {
     std::vector<const std::pair<const std::string, key_index>*> keys;
