@@ -130,9 +130,8 @@ public:
       if (!check.drop)
         w.batches.push_back({&batches.back(), check.first_line});
     }
-    auto all = next.all();
     for (auto& [key, list] : w.positions)
-      list = all[key];
+      list = next.recorded(key);
     auto r = dest_.write(w);
     if (r.ok()) {
       ++writes;
