@@ -19,7 +19,8 @@ struct child_stream {
 /// /dev/null and stdout, stderr to `out`, `err`, and no signal blocked (a
 /// parent running CAF threads may block some). Everything the child needs
 /// is prepared before the fork: a forked child of a threaded parent must
-/// not allocate. The child exits 127 when the exec fails. Throws
+/// not allocate. Returns once the child has exec'd (or failed to: it then
+/// exits 127), so /proc/PID is the new program's. Throws
 /// std::runtime_error when fork fails.
 pid_t spawn_process(const std::vector<std::string>& argv, const child_stream& out,
                     const child_stream& err);
