@@ -111,7 +111,8 @@ aggregator::aggregator(const aggregator_options& opts) {
                                 "; starting anyway, the sink reconnects with backoff");
     impl_ = std::make_unique<impl>(opts.tls);
     database_sink_options db_opts{opts.sink, std::move(destination), nullptr, nullptr};
-    impl_->database = impl_->system.spawn(database_sink_actor, std::move(db_opts));
+    // Detached: see collector.cpp (a scheduled sink made the workers poll).
+    impl_->database = impl_->system.spawn<caf::detached>(database_sink_actor, std::move(db_opts));
     database_front_options front{impl_->database, std::move(sessions),
                                  opts.sink.fault_ack_delay};
     impl_->sink = impl_->system.spawn(database_front_actor, std::move(front));
