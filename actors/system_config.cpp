@@ -20,6 +20,13 @@ system_config::system_config(bool network, const tls_config& tls) {
   // nothing to do. Work sent to the system still wakes a sleeping thread at
   // once, so latency does not suffer (p99 at 10 k lines/s unchanged).
   set("work-stealing.relaxed-sleep-duration", caf::timespan{std::chrono::seconds(1)});
+  // A worker that found no work polled 500 more times in 50 us sleeps
+  // before waiting on its condition variable: with a batch every few ms
+  // (the remote sink, the aggregator's front) the workers never reached
+  // the wait and spent their CPU waking up. Now they spin briefly
+  // (aggressive phase) and then wait; an enqueue notifies them. Measured
+  // (RESULTS): distributed 3.1-3.3 -> 4.2-4.3 M lines/s, CPU -30 %.
+  set("work-stealing.moderate-poll-attempts", size_t{0});
   if (network) {
     load<caf::io::middleman>();
     // Silent peers are noticed (a half-open connection does not stall anyone).
