@@ -7,6 +7,10 @@
 // bench/workload/clickhouse_config (the benchmark starts the same server).
 
 #include <csignal>
+#include <fstream>
+#include <iterator>
+#include <sstream>
+#include <unistd.h>
 #include <memory>
 #include <stdexcept>
 #include <string>
@@ -74,6 +78,28 @@ public:
   void pause() { server_->signal(SIGSTOP); }
   void resume() { server_->signal(SIGCONT); }
   long rss_kib() const { return server_ ? server_->rss_kib() : 0; }
+  /// The server's CPU time so far (user + system), for measurements.
+  double cpu_seconds() const {
+    if (!server_)
+      return 0;
+    std::ifstream stat("/proc/" + std::to_string(server_->pid()) + "/stat");
+    std::string text((std::istreambuf_iterator<char>(stat)), std::istreambuf_iterator<char>());
+    auto close = text.rfind(')');
+    if (close == std::string::npos)
+      return 0;
+    std::istringstream fields(text.substr(close + 2));
+    std::string field;
+    unsigned long long utime = 0, stime = 0;
+    for (int i = 3; fields >> field; ++i) { // field 3 is the state
+      if (i == 14)
+        utime = std::stoull(field);
+      if (i == 15) {
+        stime = std::stoull(field);
+        break;
+      }
+    }
+    return static_cast<double>(utime + stime) / static_cast<double>(::sysconf(_SC_CLK_TCK));
+  }
 
   /// Runs `sql`; its answer, without the trailing newline. Throws on an error.
   std::string query(const std::string& sql) const {

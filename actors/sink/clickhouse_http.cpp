@@ -148,6 +148,40 @@ clickhouse_answer clickhouse_http::insert(const std::string& sql, const std::str
   return sort(client_->Post(target(sql, with), data, "application/octet-stream"));
 }
 
+clickhouse_answer clickhouse_http::insert_in_place(const std::string& sql, const std::string& data,
+                                                   const settings& with) {
+  auto provide = [&data](size_t offset, size_t length, httplib::DataSink& sink) {
+    return sink.write(data.data() + offset, std::min(length, data.size() - offset));
+  };
+  return sort(client_->Post(target(sql, with), {}, data.size(), provide,
+                            "application/octet-stream"));
+}
+
+clickhouse_answer clickhouse_http::insert_streamed(const std::string& sql, std::size_t size,
+                                                   const piece_source& next, std::string& piece,
+                                                   const settings& with) {
+  std::size_t given = 0; // bytes of the pieces handed to httplib
+  std::size_t at = 0;    // in `piece`
+  piece.clear();
+  auto provide = [&](size_t offset, size_t length, httplib::DataSink& sink) {
+    if (offset != given)
+      return false; // httplib never rewinds a request; if it did, the pieces are gone
+    while (at == piece.size()) {
+      piece.clear();
+      at = 0;
+      if (!next(piece))
+        return false; // fewer bytes than said: the request is cancelled
+    }
+    std::size_t n = std::min(length, piece.size() - at);
+    if (!sink.write(piece.data() + at, n))
+      return false;
+    at += n;
+    given += n;
+    return true;
+  };
+  return sort(client_->Post(target(sql, with), {}, size, provide, "application/octet-stream"));
+}
+
 void clickhouse_http::begin_table(std::string& body, const std::string& name) {
   // Random like httplib's own: binary rows could hold any fixed string.
   static thread_local std::mt19937_64 rng{std::random_device{}()};

@@ -5,6 +5,7 @@
 // each answer sorted into what the sink can know about it.
 
 #include <chrono>
+#include <functional>
 #include <map>
 #include <memory>
 #include <string>
@@ -60,6 +61,20 @@ public:
   /// Runs `sql` (in the URL) with `data` as its input (INSERT ... FORMAT X).
   clickhouse_answer insert(const std::string& sql, const std::string& data,
                            const settings& with = {});
+  /// The same, with `data` sent as it is (no copy into the request: a
+  /// write's rows are its biggest allocation).
+  clickhouse_answer insert_in_place(const std::string& sql, const std::string& data,
+                                    const settings& with = {});
+  /// Appends the next piece of an upload to `piece` (emptied before each
+  /// call); false when there is none.
+  using piece_source = std::function<bool(std::string& piece)>;
+  /// Runs `sql` (in the URL) with `size` bytes of input made piece by piece
+  /// by `next` while they are sent (the request's Content-Length is `size`:
+  /// the pieces must add up to it, or the request fails unsent). `piece` is
+  /// the buffer the pieces are made in, its capacity kept by the caller.
+  clickhouse_answer insert_streamed(const std::string& sql, std::size_t size,
+                                    const piece_source& next, std::string& piece,
+                                    const settings& with = {});
   /// Starts `body` (emptied, its capacity kept) as the multipart upload of
   /// the external table `name`: the caller appends the table's data to it
   /// in place, then calls query_with_table. One buffer, sent as it is: a

@@ -22,11 +22,12 @@ struct row_view {
   bool cut;
 };
 
-/// Calls f(row_view) for every new line of the write, in order.
+/// Calls f(row_view) for every new line of the write's batches [from, to), in order.
 template <class F>
-std::size_t for_each_row(const destination_write& w, uint64_t first_stamp, F&& f) {
+std::size_t for_each_row_in(const destination_write& w, std::size_t from, std::size_t to,
+                            uint64_t first_stamp, F&& f) {
   std::size_t rows = 0;
-  for (std::size_t b = 0; b < w.batches.size(); ++b) {
+  for (std::size_t b = from; b < to && b < w.batches.size(); ++b) {
     const line_batch& batch = *w.batches[b].batch;
     auto time_us = static_cast<uint32_t>((first_stamp + b) % us_per_second);
     uint64_t offset = batch.start_offset;
@@ -55,6 +56,25 @@ std::size_t for_each_row(const destination_write& w, uint64_t first_stamp, F&& f
   return rows;
 }
 
+/// Calls f(row_view) for every new line of the write, in order.
+template <class F>
+std::size_t for_each_row(const destination_write& w, uint64_t first_stamp, F&& f) {
+  return for_each_row_in(w, 0, w.batches.size(), first_stamp, std::forward<F>(f));
+}
+
+std::size_t varuint_size(uint64_t v) {
+  std::size_t n = 1;
+  while (v >= 0x80) {
+    v >>= 7;
+    ++n;
+  }
+  return n;
+}
+
+std::size_t string_size(std::size_t n) {
+  return varuint_size(n) + n;
+}
+
 } // namespace
 
 uint64_t clickhouse_first_stamp(int64_t collected_us, uint64_t last, std::size_t batches) {
@@ -72,15 +92,23 @@ std::string clickhouse_rows_structure() {
          "reading UInt64, end_offset UInt64";
 }
 
-std::size_t encode_rows_row_binary(const destination_write& w, uint64_t first_stamp,
-                                   std::string& out) {
+namespace {
+
+/// RowBinary rows of batches [from, to): with `time` first and `deadline`
+/// last when `incoming`.
+std::size_t encode_row_binary(const destination_write& w, std::size_t from, std::size_t to,
+                              uint64_t first_stamp, bool incoming, uint32_t deadline,
+                              std::string& out) {
   std::size_t bytes = 0;
-  for (auto& b : w.batches)
-    bytes += b.batch->data.size() + b.batch->ends.size() * 80;
+  for (std::size_t b = from; b < to && b < w.batches.size(); ++b)
+    bytes += w.batches[b].batch->data.size() + w.batches[b].batch->ends.size() * 88;
   out.reserve(out.size() + bytes);
   row_binary_writer rb(out);
-  return for_each_row(w, first_stamp, [&](const row_view& r) {
+  auto second = static_cast<uint32_t>(first_stamp / us_per_second);
+  return for_each_row_in(w, from, to, first_stamp, [&](const row_view& r) {
     const line_batch& batch = *r.batch;
+    if (incoming)
+      rb.u32(second);
     rb.u32(r.time_us);
     rb.string(batch.node);
     rb.string(batch.key);
@@ -94,7 +122,46 @@ std::size_t encode_rows_row_binary(const destination_write& w, uint64_t first_st
     rb.u64(batch.file.prefix_hash);
     rb.u64(batch.reading);
     rb.u64(r.end_offset);
+    if (incoming)
+      rb.u32(deadline);
   });
+}
+
+} // namespace
+
+std::size_t encode_rows_row_binary(const destination_write& w, uint64_t first_stamp,
+                                   std::string& out) {
+  return encode_row_binary(w, 0, w.batches.size(), first_stamp, false, 0, out);
+}
+
+std::size_t encode_incoming_row_binary(const destination_write& w, uint64_t first_stamp,
+                                       uint32_t deadline, std::string& out) {
+  return encode_row_binary(w, 0, w.batches.size(), first_stamp, true, deadline, out);
+}
+
+std::size_t encode_incoming_batch(const destination_write& w, std::size_t b,
+                                  uint64_t first_stamp, uint32_t deadline, std::string& out) {
+  return encode_row_binary(w, b, b + 1, first_stamp, true, deadline, out);
+}
+
+std::size_t incoming_row_binary_size(const destination_write& w) {
+  // time, time_us, offset, cut, device, inode, prefix_len, prefix_hash,
+  // reading, end_offset, deadline; then the four strings.
+  constexpr std::size_t fixed = 4 + 4 + 8 + 1 + 8 + 8 + 4 + 8 + 8 + 8 + 4;
+  std::size_t size = 0;
+  for (auto& wb : w.batches) {
+    const line_batch& batch = *wb.batch;
+    std::size_t per_row =
+      fixed + string_size(batch.node.size()) + string_size(batch.key.size()) +
+      string_size(batch.path.size());
+    uint32_t begin = wb.first_line == 0 ? 0 : batch.ends[wb.first_line - 1];
+    for (std::size_t i = wb.first_line; i < batch.ends.size(); ++i) {
+      uint32_t end = batch.ends[i];
+      size += per_row + string_size(end - begin - 1);
+      begin = end;
+    }
+  }
+  return size;
 }
 
 std::vector<clickhouse_row_position> clickhouse_last_rows(const destination_write& w,

@@ -35,6 +35,23 @@ std::string clickhouse_rows_structure();
 std::size_t encode_rows_row_binary(const destination_write& w, uint64_t first_stamp,
                                    std::string& out);
 
+/// Appends the write's rows as RowBinary in clickhouse_incoming_columns()'s
+/// order, for a plain INSERT into the incoming table: `time` (the write's
+/// one second), the columns above, then `deadline` (server seconds), the
+/// same in every row: the fence view lets the rows through only while the
+/// server's clock is before it. Returns the number of rows.
+std::size_t encode_incoming_row_binary(const destination_write& w, uint64_t first_stamp,
+                                       uint32_t deadline, std::string& out);
+
+/// Batch `b` of the write alone, as encode_incoming_row_binary encodes it
+/// (the rows sent as they are encoded, one batch at a time: the encoding
+/// overlaps the upload, and no buffer of a whole write's size is kept).
+std::size_t encode_incoming_batch(const destination_write& w, std::size_t b,
+                                  uint64_t first_stamp, uint32_t deadline, std::string& out);
+/// The exact size in bytes of encode_incoming_row_binary's output (the
+/// upload's Content-Length), without encoding.
+std::size_t incoming_row_binary_size(const destination_write& w);
+
 /// The position each batch's last new row carries (as reading the rows
 /// back gives it), in the write's order: the rows' say on the positions.
 std::vector<clickhouse_row_position> clickhouse_last_rows(const destination_write& w,

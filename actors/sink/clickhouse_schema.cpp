@@ -40,6 +40,15 @@ const std::vector<clickhouse_column>& clickhouse_line_columns() {
   return columns;
 }
 
+const std::vector<clickhouse_column>& clickhouse_incoming_columns() {
+  static const std::vector<clickhouse_column> columns = [] {
+    auto c = clickhouse_line_columns();
+    c.push_back({"deadline", "DateTime"});
+    return c;
+  }();
+  return columns;
+}
+
 const std::vector<clickhouse_column>& clickhouse_position_columns() {
   static const std::vector<clickhouse_column> columns{
     {"stamp", "UInt64"},      {"position_key", "String"}, {"device", "UInt64"},
@@ -73,6 +82,63 @@ std::string clickhouse_create_positions(const std::string& database, const std::
          column_list(clickhouse_position_columns()) +
          ") ENGINE = ReplacingMergeTree(stamp) "
          "ORDER BY (position_key, device, inode, prefix_len, prefix_hash)";
+}
+
+std::string clickhouse_create_incoming(const std::string& database, const std::string& table) {
+  return "CREATE TABLE IF NOT EXISTS " + clickhouse_table_name(database, table) + " (" +
+         column_list(clickhouse_incoming_columns()) + ") ENGINE = Null";
+}
+
+std::string clickhouse_create_fence(const std::string& database, const std::string& fence,
+                                    const std::string& incoming, const std::string& lines) {
+  std::string columns;
+  for (auto& c : clickhouse_line_columns())
+    columns += (columns.empty() ? "" : ", ") + clickhouse_identifier(c.name);
+  return "CREATE MATERIALIZED VIEW IF NOT EXISTS " + clickhouse_table_name(database, fence) +
+         " TO " + clickhouse_table_name(database, lines) + " AS SELECT " + columns + " FROM " +
+         clickhouse_table_name(database, incoming) + " WHERE now() < deadline";
+}
+
+namespace {
+
+/// A create_table_query without back-quotes and with runs of spaces as one:
+/// releases print identifiers quoted or not, and space the clauses
+/// differently; compared this way on both sides.
+std::string normalized(const std::string& text) {
+  std::string out;
+  for (char c : text) {
+    if (c == '`')
+      continue;
+    if (c == ' ' && !out.empty() && out.back() == ' ')
+      continue;
+    out += c;
+  }
+  while (!out.empty() && out.back() == ' ')
+    out.pop_back();
+  return out;
+}
+
+} // namespace
+
+std::string clickhouse_fence_problem(const std::string& fence_name, const std::string& engine,
+                                     const std::string& create_query,
+                                     const std::string& database, const std::string& incoming,
+                                     const std::string& lines) {
+  if (engine != "MaterializedView")
+    return fence_name + " is a " + (engine.empty() ? "missing table" : engine + " table") +
+           ", expected the materialized view logcatch creates (drop it to let logcatch create it)";
+  auto query = normalized(create_query);
+  auto to = normalized(" TO " + database + "." + lines + " ");
+  auto from = normalized(" FROM " + database + "." + incoming + " ");
+  std::string where = "WHERE now() < deadline";
+  if (query.find(to) == std::string::npos || query.find(from) == std::string::npos ||
+      query.size() < where.size() ||
+      query.compare(query.size() - where.size(), where.size(), where) != 0)
+    return "the materialized view " + fence_name + " is not the one logcatch creates (TO " +
+           clickhouse_table_name(database, lines) + " ... FROM " +
+           clickhouse_table_name(database, incoming) +
+           " WHERE now() < deadline): drop it to let logcatch create it";
+  return {};
 }
 
 std::string clickhouse_schema_problem(const std::string& table_name,

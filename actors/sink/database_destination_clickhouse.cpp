@@ -65,6 +65,7 @@ clickhouse_destination::clickhouse_destination(database_sink_config cfg,
     cfg_.table = "lines";
   lines_ = clickhouse_table_name(cfg_.database, cfg_.table);
   positions_ = clickhouse_table_name(cfg_.database, cfg_.table + "_positions");
+  incoming_ = clickhouse_table_name(cfg_.database, cfg_.table + "_incoming");
 }
 
 clickhouse_destination::~clickhouse_destination() = default;
@@ -86,7 +87,8 @@ destination_result clickhouse_destination::connect() {
 }
 
 destination_result clickhouse_destination::check_table(
-  const std::string& table, const std::vector<clickhouse_column>& expected) {
+  const std::string& table, const std::vector<clickhouse_column>& expected,
+  std::vector<clickhouse_column>* actual_out) {
   auto a = http_->query("SELECT name, type FROM system.columns WHERE database = " +
                         clickhouse_literal(cfg_.database) + " AND table = " +
                         clickhouse_literal(table) + " FORMAT RowBinary");
@@ -107,6 +109,35 @@ destination_result clickhouse_destination::check_table(
     clickhouse_schema_problem(clickhouse_table_name(cfg_.database, table), expected, actual);
   if (!problem.empty())
     return destination_result::failed(write_outcome::not_written, problem, true);
+  if (actual_out != nullptr)
+    *actual_out = std::move(actual);
+  return destination_result::success();
+}
+
+destination_result clickhouse_destination::check_fence() {
+  auto fence = cfg_.table + "_fence";
+  auto a = http_->query("SELECT engine, create_table_query FROM system.tables WHERE database = " +
+                        clickhouse_literal(cfg_.database) + " AND name = " +
+                        clickhouse_literal(fence) + " FORMAT RowBinary");
+  if (!a.ok())
+    return from(a);
+  std::string engine, create_query;
+  try {
+    row_binary_reader rb(a.body);
+    if (!rb.done()) {
+      engine = rb.string();
+      create_query = rb.string();
+    }
+  } catch (const std::exception& e) {
+    return destination_result::failed(write_outcome::not_written,
+                                      std::string("reading the fence view's definition: ") +
+                                        e.what());
+  }
+  auto problem =
+    clickhouse_fence_problem(clickhouse_table_name(cfg_.database, fence), engine, create_query,
+                             cfg_.database, cfg_.table + "_incoming", cfg_.table);
+  if (!problem.empty())
+    return destination_result::failed(write_outcome::not_written, problem, true);
   return destination_result::success();
 }
 
@@ -119,10 +150,26 @@ destination_result clickhouse_destination::prepare() {
     if (auto a = http_->query(sql); !a.ok())
       return from(a);
   }
-  if (auto r = check_table(cfg_.table, clickhouse_line_columns()); !r.ok())
+  std::vector<clickhouse_column> lines_columns;
+  if (auto r = check_table(cfg_.table, clickhouse_line_columns(), &lines_columns); !r.ok())
     return r;
   if (auto r = check_table(cfg_.table + "_positions", clickhouse_position_columns()); !r.ok())
     return r;
+  // The fenced way in, once the lines table is known to be right.
+  for (auto& sql : {clickhouse_create_incoming(cfg_.database, cfg_.table + "_incoming"),
+                    clickhouse_create_fence(cfg_.database, cfg_.table + "_fence",
+                                            cfg_.table + "_incoming", cfg_.table)}) {
+    if (auto a = http_->query(sql); !a.ok())
+      return from(a);
+  }
+  if (auto r = check_table(cfg_.table + "_incoming", clickhouse_incoming_columns()); !r.ok())
+    return r;
+  if (auto r = check_fence(); !r.ok())
+    return r;
+  // The view fills exactly our columns: a lines table with more (allowed,
+  // with their defaults) takes the rows the other way.
+  view_fence_ = !json_each_row_ && !external_data_ &&
+                lines_columns.size() == clickhouse_line_columns().size();
   return read_server_clock();
 }
 
@@ -219,40 +266,65 @@ destination_result clickhouse_destination::load_positions(stored_positions& out)
 }
 
 destination_result clickhouse_destination::insert_rows(const destination_write& w,
-                                                                uint64_t first_stamp) {
+                                                        uint64_t first_stamp) {
   if (!http_)
     return destination_result::failed(write_outcome::not_written, "not connected");
-  http_->begin_table(body_, "_rows");
-  std::size_t rows = json_each_row_ ? encode_rows_json_each_row(w, first_stamp, body_)
-                                    : encode_rows_row_binary(w, first_stamp, body_);
-  if (rows == 0)
-    return destination_result::success();
   if (!clock_.known || steady_clock::now() - clock_.asked > timing_.clock_probe_every)
     if (auto r = read_server_clock(); !r.ok())
       return r;
   // The deadline on the server's clock: the clock read (rounded up, it
   // may have been read at the end of its answer) plus the time since, plus
-  // the window. Any answer within the window is then a definite one.
+  // the window. Any answer within the window of `sent` (taken before the
+  // rows are encoded: they carry the deadline) is then a definite one.
   auto sent = steady_clock::now();
   auto since = std::chrono::duration_cast<std::chrono::seconds>(sent - clock_.asked).count() + 1;
   uint64_t deadline = clock_.server_seconds + static_cast<uint64_t>(since) + 1 +
                       static_cast<uint64_t>(timing_.insert_window.count());
   std::string query_id = random_query_id();
-  std::string columns;
-  for (auto& c : clickhouse_line_columns())
-    columns += (columns.empty() ? "" : ", ") + clickhouse_identifier(c.name);
-  std::string select_columns;
-  for (auto& c : clickhouse_line_columns())
-    if (c.name != "time")
-      select_columns += ", " + clickhouse_identifier(c.name);
-  std::string sql = "INSERT INTO " + lines_ + " (" + columns + ") SELECT toDateTime(" +
-                    std::to_string(first_stamp / 1000000) + ")" + select_columns +
-                    " FROM _rows WHERE now() < toDateTime(" + std::to_string(deadline) + ")";
   auto settings = one_block();
   settings["query_id"] = query_id;
-  auto a = http_->query_with_table(sql, "_rows", clickhouse_rows_structure(),
-                                   json_each_row_ ? "JSONEachRow" : "RowBinary", body_,
-                                   settings);
+  clickhouse_answer a;
+  std::string insert = "INSERT INTO " + incoming_ + " FORMAT RowBinary";
+  auto until = static_cast<uint32_t>(deadline);
+  if (view_fence_ && !whole_body_) {
+    // Encoded batch by batch while the upload goes: the server parses the
+    // first rows while the last are encoded, and no buffer holds the whole
+    // write. The exact size is known first (the Content-Length).
+    std::size_t size = incoming_row_binary_size(w);
+    if (size == 0)
+      return destination_result::success();
+    std::size_t next_batch = 0;
+    auto next = [&](std::string& piece) {
+      while (next_batch < w.batches.size())
+        if (encode_incoming_batch(w, next_batch++, first_stamp, until, piece) > 0)
+          return true;
+      return false;
+    };
+    a = http_->insert_streamed(insert, size, next, body_, settings);
+  } else if (view_fence_) {
+    body_.clear();
+    if (encode_incoming_row_binary(w, first_stamp, until, body_) == 0)
+      return destination_result::success();
+    a = http_->insert_in_place(insert, body_, settings);
+  } else {
+    http_->begin_table(body_, "_rows");
+    std::size_t rows = json_each_row_ ? encode_rows_json_each_row(w, first_stamp, body_)
+                                      : encode_rows_row_binary(w, first_stamp, body_);
+    if (rows == 0)
+      return destination_result::success();
+    std::string columns;
+    for (auto& c : clickhouse_line_columns())
+      columns += (columns.empty() ? "" : ", ") + clickhouse_identifier(c.name);
+    std::string select_columns;
+    for (auto& c : clickhouse_line_columns())
+      if (c.name != "time")
+        select_columns += ", " + clickhouse_identifier(c.name);
+    std::string sql = "INSERT INTO " + lines_ + " (" + columns + ") SELECT toDateTime(" +
+                      std::to_string(first_stamp / 1000000) + ")" + select_columns +
+                      " FROM _rows WHERE now() < toDateTime(" + std::to_string(deadline) + ")";
+    a = http_->query_with_table(sql, "_rows", clickhouse_rows_structure(),
+                                json_each_row_ ? "JSONEachRow" : "RowBinary", body_, settings);
+  }
   auto took = steady_clock::now() - sent;
   if (a.ok() && took < timing_.insert_window)
     return destination_result::success();

@@ -78,13 +78,25 @@ void enqueue(self_ptr self, database_op op) {
 
 /// A sync once the positions are loaded: a key's first sync makes its
 /// baseline, which is written (like any op) before the sync is answered.
-void accept_sync(self_ptr self, const std::string& key, caf::response_promise promise) {
+/// The baseline is the time the sync came (`asked_ms`), as with the file
+/// sink, not the time the database answered: a rotated copy modified more
+/// than 2 s before a key's baseline is history and not read, so one taken
+/// after a slow or late connection made history of the copies rotated
+/// meanwhile (a ClickHouse prepare took 0.4-0.6 s; a database down at start
+/// took as long as it was down). `parked`: the sync waited for the
+/// connection, and so did any drain waiting now (a stop): the drain waits
+/// for this baseline too, or the next start would take a later one.
+void accept_sync(self_ptr self, const std::string& key, caf::response_promise promise,
+                 int64_t asked_ms, bool parked) {
   auto& st = self->state;
   if (!has_baseline(st.positions, key) && st.baseline_queued.insert(key).second) {
     database_op op;
     op.what = database_op::kind::baseline;
     op.key = key;
-    op.at_ms = unix_ms();
+    op.at_ms = asked_ms;
+    if (parked)
+      for (auto& drain : st.waiting_drain)
+        drain.first = std::max(drain.first, st.next_seq); // the op's seq (enqueue)
     enqueue(self, std::move(op));
   }
   st.waiting_sync.emplace_back(st.next_seq - 1, key, std::move(promise));
@@ -135,8 +147,8 @@ void on_connected(self_ptr self, database_reply& reply) {
   // Baselines queued before are made again when their op is written.
   auto parked = std::move(st.syncs_before_connect);
   st.syncs_before_connect.clear();
-  for (auto& [key, promise] : parked)
-    accept_sync(self, key, std::move(promise));
+  for (auto& sync : parked)
+    accept_sync(self, sync.key, std::move(sync.promise), sync.asked_ms, true);
   answer_waiters(self);
   try_write(self);
 }
@@ -339,9 +351,9 @@ caf::behavior database_sink_actor(self_ptr self, database_sink_options opts) {
       auto& st = self->state;
       auto promise = self->make_response_promise();
       if (!st.connected)
-        st.syncs_before_connect.emplace_back(key, promise);
+        st.syncs_before_connect.push_back({key, promise, unix_ms()});
       else
-        accept_sync(self, key, promise);
+        accept_sync(self, key, promise, unix_ms(), false);
       return promise;
     },
     [self](drain_atom) {

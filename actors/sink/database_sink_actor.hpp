@@ -75,8 +75,16 @@ struct database_sink_state {
   uint64_t next_seq = 1;
   uint64_t done_seq = 0; ///< every op up to it is in the database
   std::set<std::string> baseline_queued; ///< keys whose baseline op is queued or flying
+  /// Syncs that came while the positions were not loaded, with when each
+  /// came (unix ms): a key's first sync is the time since which it tracks
+  /// its files (its baseline), however long the database takes to answer.
+  struct parked_sync {
+    std::string key;
+    caf::response_promise promise;
+    int64_t asked_ms = 0;
+  };
+  std::vector<parked_sync> syncs_before_connect;
   /// Syncs and drains waiting for every op before them (seq) to be written.
-  std::vector<std::pair<std::string, caf::response_promise>> syncs_before_connect;
   std::vector<std::tuple<uint64_t, std::string, caf::response_promise>> waiting_sync;
   std::vector<std::pair<uint64_t, caf::response_promise>> waiting_drain;
   uint64_t lines_written = 0;

@@ -34,11 +34,20 @@ struct decoded_row {
   uint64_t prefix_hash, reading, end_offset;
 };
 
-std::vector<decoded_row> decode(const std::string& data) {
+struct incoming_row {
+  uint32_t time = 0;
+  uint32_t deadline = 0;
+};
+
+std::vector<decoded_row> decode(const std::string& data,
+                                std::vector<incoming_row>* incoming = nullptr) {
   std::vector<decoded_row> rows;
   row_binary_reader rb(data);
   while (!rb.done()) {
     decoded_row r;
+    incoming_row in;
+    if (incoming)
+      in.time = rb.u32();
     r.time_us = rb.u32();
     r.node = rb.string();
     r.key = rb.string();
@@ -52,6 +61,10 @@ std::vector<decoded_row> decode(const std::string& data) {
     r.prefix_hash = rb.u64();
     r.reading = rb.u64();
     r.end_offset = rb.u64();
+    if (incoming) {
+      in.deadline = rb.u32();
+      incoming->push_back(in);
+    }
     rows.push_back(r);
   }
   return rows;
@@ -86,6 +99,50 @@ TEST_CASE("clickhouse: rows carry each line's bytes, offset and the position aft
   CHECK(rows[2].line == "y");
   CHECK(rows[2].offset == 2);
   CHECK(rows[3].end_offset == 6);
+}
+
+TEST_CASE("clickhouse: rows for the incoming table carry the write's second first and the deadline last") {
+  auto a = batch("app", 9, 100, "first\nsecond \xff bytes\n");
+  auto b = batch("db", 4, 0, "x\ny\nz\n");
+  destination_write w;
+  w.batches = {{&a, 0}, {&b, 1}};
+  std::string plain, incoming;
+  REQUIRE(encode_rows_row_binary(w, 1'700'000'000'000'123ULL, plain) == 4);
+  REQUIRE(encode_incoming_row_binary(w, 1'700'000'000'000'123ULL, 4'000'000'000U, incoming) == 4);
+  std::vector<incoming_row> extra;
+  auto rows = decode(incoming, &extra);
+  auto same = decode(plain);
+  REQUIRE(rows.size() == 4);
+  REQUIRE(extra.size() == 4);
+  for (std::size_t i = 0; i < rows.size(); ++i) {
+    CHECK(extra[i].time == 1'700'000'000U); // the write's one second
+    CHECK(extra[i].deadline == 4'000'000'000U);
+    CHECK(rows[i].line == same[i].line);
+    CHECK(rows[i].offset == same[i].offset);
+    CHECK(rows[i].end_offset == same[i].end_offset);
+    CHECK(rows[i].time_us == same[i].time_us);
+    CHECK(rows[i].inode == same[i].inode);
+  }
+  CHECK(incoming.size() == plain.size() + 4 * 8);
+}
+
+TEST_CASE("clickhouse: incoming rows encoded batch by batch are the whole write's, of the size said before") {
+  auto a = batch("app", 9, 100, "first\nsecond \xff bytes\n");
+  auto b = batch("db", 4, 0, "x\ny\nz\n");
+  std::string long_line(300, 'q'); // a length of two varint bytes
+  auto c = batch("app", 9, 124, long_line + "\nend\n");
+  auto cut = batch("cut", 5, 0, "0123456789abcdef\nok\n", 8);
+  destination_write w;
+  w.batches = {{&a, 0}, {&b, 1}, {&c, 0}, {&cut, 0}, {&b, 3}}; // the last one: nothing new
+  std::string whole;
+  REQUIRE(encode_incoming_row_binary(w, 1'800'000'000'999'998ULL, 123, whole) == 8);
+  std::string pieces;
+  std::size_t rows = 0;
+  for (std::size_t i = 0; i < w.batches.size(); ++i)
+    rows += encode_incoming_batch(w, i, 1'800'000'000'999'998ULL, 123, pieces);
+  CHECK(rows == 8);
+  CHECK(pieces == whole);
+  CHECK(incoming_row_binary_size(w) == whole.size());
 }
 
 TEST_CASE("clickhouse: a cut line is marked and its position counts the file's bytes") {

@@ -42,6 +42,56 @@ TEST_CASE("clickhouse: the lines table is ordered by key and time, partitioned b
         std::string::npos);
 }
 
+TEST_CASE("clickhouse: the fenced way in is a Null table and a view that passes rows before their deadline") {
+  auto incoming = clickhouse_create_incoming("logs", "lines_incoming");
+  CHECK(incoming.find("CREATE TABLE IF NOT EXISTS `logs`.`lines_incoming` (`time` DateTime,") == 0);
+  CHECK(incoming.find("`end_offset` UInt64, `deadline` DateTime) ENGINE = Null") != std::string::npos);
+  CHECK(clickhouse_incoming_columns().back().name == "deadline");
+  CHECK(clickhouse_incoming_columns().size() == clickhouse_line_columns().size() + 1);
+  auto fence = clickhouse_create_fence("logs", "lines_fence", "lines_incoming", "lines");
+  CHECK(fence.find("CREATE MATERIALIZED VIEW IF NOT EXISTS `logs`.`lines_fence` TO `logs`.`lines` "
+                   "AS SELECT `time`, `time_us`,") == 0);
+  CHECK(fence.find("`end_offset` FROM `logs`.`lines_incoming` WHERE now() < deadline") !=
+        std::string::npos);
+}
+
+TEST_CASE("clickhouse: a fence that is not logcatch's view is named, not used") {
+  // As ClickHouse 18.16 prints the view logcatch creates.
+  std::string ours = "CREATE MATERIALIZED VIEW logs.lines_fence TO logs.lines ( time DateTime,  "
+                     "line String) AS SELECT time, line FROM logs.lines_incoming  WHERE now() < "
+                     "deadline";
+  CHECK(clickhouse_fence_problem("`logs`.`lines_fence`", "MaterializedView", ours, "logs",
+                                 "lines_incoming", "lines")
+          .empty());
+  CHECK(clickhouse_fence_problem("`logs`.`lines_fence`", "", "", "logs", "lines_incoming", "lines") ==
+        "`logs`.`lines_fence` is a missing table, expected the materialized view logcatch creates "
+        "(drop it to let logcatch create it)");
+  CHECK(clickhouse_fence_problem("`logs`.`lines_fence`", "MergeTree", "CREATE TABLE ...", "logs",
+                                 "lines_incoming", "lines")
+          .find("is a MergeTree table") != std::string::npos);
+  auto elsewhere = ours;
+  elsewhere.replace(elsewhere.find("TO logs.lines"), 13, "TO logs.other");
+  CHECK(clickhouse_fence_problem("`logs`.`lines_fence`", "MaterializedView", elsewhere, "logs",
+                                 "lines_incoming", "lines")
+          .find("is not the one logcatch creates") != std::string::npos);
+  auto unfenced = ours.substr(0, ours.find("  WHERE"));
+  CHECK_FALSE(clickhouse_fence_problem("`logs`.`lines_fence`", "MaterializedView", unfenced, "logs",
+                                       "lines_incoming", "lines")
+                .empty());
+  // Other releases quote and space the same view differently.
+  std::string newer = "CREATE MATERIALIZED VIEW logs.lines_fence TO logs.lines (`time` DateTime, "
+                      "`line` String) AS SELECT time, line FROM `logs`.`lines_incoming` WHERE now() "
+                      "< deadline";
+  CHECK(clickhouse_fence_problem("f", "MaterializedView", newer, "logs", "lines_incoming", "lines")
+          .empty());
+  // Names that are not plain words are printed back-quoted.
+  std::string quoted = "CREATE MATERIALIZED VIEW `my-logs`.lines_fence TO `my-logs`.lines ( time "
+                       "DateTime) AS SELECT time FROM `my-logs`.lines_incoming  WHERE now() < deadline";
+  CHECK(clickhouse_fence_problem("f", "MaterializedView", quoted, "my-logs", "lines_incoming",
+                                 "lines")
+          .empty());
+}
+
 TEST_CASE("clickhouse: urls are http(s)://HOST[:PORT] and nothing else") {
   clickhouse_endpoint e;
   std::string error;
