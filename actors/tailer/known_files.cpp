@@ -7,14 +7,22 @@
 
 namespace logcatch {
 
-void known_files::erase_same(const file_identity& id, int fd) {
+void known_files::erase_same(const resume_position& pos, int fd) {
+  auto& id = pos.file;
   std::vector<uint64_t> gone;
   auto range = by_inode_.equal_range({id.device, id.inode});
   for (auto it = range.first; it != range.second; ++it) {
-    auto& old = entries_.at(it->second).pos.file;
-    bool superseded = (old.prefix_len == id.prefix_len && old.prefix_hash == id.prefix_hash) ||
-                      old.prefix_len == 0 || (fd >= 0 ? starts_like(fd, old) : same_file(old, id));
-    if (superseded)
+    auto& old = entries_.at(it->second).pos;
+    // An earlier offset of this reading: the open file still starts with
+    // its bytes; without the file (truncated, its content gone) only the
+    // reading tells. Not the inode alone: a copytruncate leaves it holding
+    // other content, and its earlier content's position is what the copy is
+    // found by.
+    bool earlier = fd >= 0 ? starts_like(fd, old.file)
+                           : old.reading != 0 && old.reading == pos.reading;
+    bool same_content =
+      old.file.prefix_len == id.prefix_len && old.file.prefix_hash == id.prefix_hash;
+    if (same_content || old.file.prefix_len == 0 || earlier)
       gone.push_back(it->second);
   }
   if (id.prefix_len > 0) {
@@ -81,7 +89,7 @@ void known_files::insert(const resume_position& pos, int64_t order) {
 }
 
 void known_files::put(const resume_position& pos, int fd) {
-  erase_same(pos.file, fd);
+  erase_same(pos, fd);
   insert(pos, ++newest_);
 }
 

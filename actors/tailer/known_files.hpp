@@ -20,10 +20,12 @@ public:
   explicit known_files(uint32_t fingerprint_bytes) : fingerprint_bytes_(fingerprint_bytes) {}
 
   /// Adds `pos` as the most recent. Entries it supersedes go: the same
-  /// content (equal hashes), and positions of the same inode whose bytes
-  /// the open file `fd` still starts with (earlier offsets of this reading).
-  /// A position of content the inode no longer holds (it was truncated; the
-  /// content lives on in a copy) stays, for the copy to be found by.
+  /// content (equal hashes), and earlier offsets of this reading of the
+  /// same inode: those whose bytes the open file `fd` still starts with, or
+  /// without a file (`pos` is of content truncated away), those of the same
+  /// reading. A position of content the inode no longer holds (it was
+  /// truncated; the content lives on in a copy) stays, for the copy to be
+  /// found by.
   void put(const resume_position& pos, int fd = -1);
   /// Adds the position of a compressed copy as the most recent. Only an
   /// entry of the same content goes: the .gz file's inode is new to the
@@ -63,7 +65,7 @@ private:
     int64_t order = 0; // higher = more recent
   };
   void insert(const resume_position& pos, int64_t order);
-  void erase_same(const file_identity& id, int fd);
+  void erase_same(const resume_position& pos, int fd);
   /// The content read at `pos` is still in the file it was read from.
   static bool still_in_original(const resume_position& pos);
   std::optional<resume_position> find_by_content(int fd, const file_identity& id) const;

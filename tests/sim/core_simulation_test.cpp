@@ -93,6 +93,8 @@ TEST_CASE("simulation: the programs that found earlier defects lose and repeat n
      "a new reading took over the position of a reading that had hashed nothing yet"},
     {14833178710744295876ull, long_compress,
      "a .gz on a reused inode replaced another file's known position"},
+    {12737587202604730973ull, files_only,
+     "a truncation's position replaced the inode's position of content copied away before"},
   };
   for (auto& c : cases) {
     auto r = run_in_core(generate(c.seed, c.shape), dir.path());

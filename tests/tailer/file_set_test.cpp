@@ -192,6 +192,49 @@ TEST_CASE("a glob of more files than its open-file budget reads each once, closi
     CHECK(r.unique == 30);
 }
 
+TEST_CASE("a plain path's content copied away while its file was closed idle is not read again after the path is truncated twice") {
+  // Found by the core simulation (seed 12737587202604730973): the file was
+  // closed idle (open-file budget), then copytruncated and written past its
+  // old offset, read anew from 0, and truncated again before a scan had
+  // followed the copy. The second truncation's position dropped the one of
+  // the copied content, and the copy was read from 0.
+  temp_dir dir;
+  auto log = dir / "ka.log";
+  write_file(log, logcatch::test::numbered_lines("a", 0, 1)); // shorter than the fingerprint
+  open_file_budget budget{1};
+  auto o = glob_opts(log);
+  o.follower.budget = &budget;
+  o.idle_close_after = std::chrono::milliseconds(0);
+  file_set set(o, {});
+  delivery_verifier v;
+  // Steps without a scan, as between a tailer's scans.
+  auto read_on = [&] {
+    for (int i = 0; i < 1000; ++i) {
+      line_batch b;
+      auto status = set.step(b, 1 << 20);
+      uint32_t begin = 0;
+      for (auto end : b.ends) {
+        v.on_line(b.data.data() + begin, end - begin - 1);
+        begin = end;
+      }
+      if (status != follow_status::progress)
+        return;
+    }
+  };
+  drain(set, v);
+  REQUIRE_FALSE(budget.try_take()); // another key wants a slot: the idle file closes
+  read_on();
+  REQUIRE(set.idle_closes() == 1);
+  std::filesystem::copy_file(log, log + "-20260101");
+  write_file(log, logcatch::test::numbered_lines("a", 1, 20), false);
+  read_on(); // from 0: the path holds other content now
+  write_file(log, "", false);
+  read_on(); // truncated again: nothing to read
+  budget.set_limit(2); // room for the copy, found by the scan
+  drain(set, v);
+  require_clean(v, {{"a", 20}});
+}
+
 namespace {
 
 /// gzip -c SRC > DST, as logrotate's compress does.
