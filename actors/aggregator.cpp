@@ -110,7 +110,8 @@ aggregator::aggregator(const aggregator_options& opts) {
       log_error("aggregator", destination->name() + ": " + first.error +
                                 "; starting anyway, the sink reconnects with backoff");
     impl_ = std::make_unique<impl>(opts.tls);
-    database_sink_options db_opts{opts.sink, std::move(destination), nullptr, nullptr};
+    database_sink_options db_opts{opts.sink, std::move(destination), nullptr, nullptr,
+                                  first.ok()};
     // Detached: see collector.cpp (a scheduled sink made the workers poll).
     impl_->database = impl_->system.spawn<caf::detached>(database_sink_actor, std::move(db_opts));
     database_front_options front{impl_->database, std::move(sessions),

@@ -65,7 +65,7 @@ collector::collector(const collector_config& cfg, batch_observer observer,
                           "; starting anyway, the sink reconnects with backoff");
     impl_ = std::make_unique<impl>(cfg.sink);
     database_sink_options opts{cfg.sink, std::move(destination), std::move(observer),
-                               impl_->metrics};
+                               impl_->metrics, first.ok()};
     // Detached like the file sink: every tailer batch is a message to it,
     // and on the scheduler each one woke a worker that then polled in 50 us
     // sleeps (CAF's moderate phase): 2 to 3x the collector's CPU (RESULTS).

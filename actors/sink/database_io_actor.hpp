@@ -34,9 +34,15 @@ struct database_reply {
 struct database_io_state {
   std::string name = "database io";
   std::shared_ptr<database_destination> destination;
+  /// The start prepared the destination just before spawning the sink: the
+  /// first connect only reads the positions back. A prepare is a dozen
+  /// round trips (ClickHouse: 0.3-0.6 s on a loaded machine), and until
+  /// the first connect is done no key's baseline can be written.
+  bool prepared = false;
 };
 
 caf::behavior database_io_actor(caf::stateful_actor<database_io_state>* self,
-                                std::shared_ptr<database_destination> destination);
+                                std::shared_ptr<database_destination> destination,
+                                bool prepared);
 
 } // namespace logcatch

@@ -329,7 +329,8 @@ caf::behavior database_sink_actor(self_ptr self, database_sink_options opts) {
   st.metrics = std::move(opts.metrics);
   st.where = opts.destination->name();
   // Linked: it goes when the sink goes. Detached: its calls block.
-  st.io = self->spawn<caf::detached + caf::linked>(database_io_actor, std::move(opts.destination));
+  st.io = self->spawn<caf::detached + caf::linked>(database_io_actor, std::move(opts.destination),
+                                                   opts.prepared);
   connect(self);
   return {
     [self](line_batch& batch) {

@@ -41,6 +41,8 @@ struct database_sink_options {
   std::shared_ptr<database_destination> destination;
   batch_observer observer;                   ///< in-process verifiers (tests)
   std::shared_ptr<metrics_registry> metrics; ///< may be null
+  /// The caller's prepare() of `destination` just succeeded: not repeated.
+  bool prepared = false;
 };
 
 struct database_sink_state {
