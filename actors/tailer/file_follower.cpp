@@ -130,7 +130,7 @@ bool file_follower::close_idle() {
 file_identity file_follower::identity_at(uint64_t offset) {
   auto len = static_cast<uint32_t>(std::min<uint64_t>(offset, opts_.fingerprint_bytes));
   if (len != hashed_len_ && fd_ >= 0) {
-    if (auto hash = prefix_hash_of(fd_, len)) {
+    if (auto hash = hash_head(len, false)) {
       hashed_len_ = len;
       hashed_hash_ = *hash;
     }
@@ -148,8 +148,22 @@ bool file_follower::prefix_changed() {
   auto len = std::max(hashed_len_, read_check_len_);
   if (len == 0)
     return false;
-  auto now = prefix_hash_of(fd_, len);
-  return !now || *now != (len == read_check_len_ ? read_check_hash_ : hashed_hash_);
+  // The bytes kept when the longer of the two was hashed: a compare, not a
+  // hash of up to 1 KiB at every read.
+  auto now = read_head(fd_, len);
+  return now.size() < len || head_.size() < len || now.compare(0, len, head_, 0, len) != 0;
+}
+
+std::optional<uint64_t> file_follower::hash_head(uint32_t len, bool read_check) {
+  auto head = read_head(fd_, len);
+  if (head.size() < len)
+    return std::nullopt;
+  auto hash = hash_bytes(head.data(), len);
+  // Kept: the longer hashing's bytes, the read check's at equal length
+  // (prefix_changed compared against read_check_hash_ then).
+  if (len > head_.size() || (read_check && len == head_.size()))
+    head_ = std::move(head);
+  return hash;
 }
 
 bool file_follower::adopt(int fd, const std::string& path, const file_identity& id) {
@@ -163,6 +177,7 @@ bool file_follower::adopt(int fd, const std::string& path, const file_identity& 
   hashed_hash_ = 0;
   read_check_len_ = 0;
   read_check_hash_ = 0;
+  head_.clear();
   return true;
 }
 
@@ -216,6 +231,7 @@ bool file_follower::switch_to_copy() {
   }
   content_replaced_ = true; // the truncated file goes back to the registry
   auto emitted_hash = hashed_hash_;
+  auto head = std::move(head_);
   holds_slot_ = false; // kept for the copy, not given back with the truncated file
   adopt(fd, *copy, copy_id);
   holds_slot_ = opts_.budget != nullptr;
@@ -224,6 +240,7 @@ bool file_follower::switch_to_copy() {
   hashed_hash_ = emitted_hash;
   read_check_len_ = check_len;
   read_check_hash_ = check_hash;
+  head_ = std::move(head);
   resumed_ = true;
   ::lseek(fd_, static_cast<off_t>(offset_), SEEK_SET);
   return true;
@@ -280,7 +297,7 @@ follow_status file_follower::consume(std::size_t n, line_batch& out) {
   offset_ += n; // already split into `out` by read_into()
   auto check = static_cast<uint32_t>(std::min<uint64_t>(offset_, opts_.fingerprint_bytes));
   if (check > read_check_len_) {
-    if (auto hash = prefix_hash_of(fd_, check)) {
+    if (auto hash = hash_head(check, true)) {
       read_check_len_ = check;
       read_check_hash_ = *hash;
     }
@@ -403,6 +420,7 @@ follow_status file_follower::on_truncated() {
   hashed_hash_ = 0;
   read_check_len_ = 0;
   read_check_hash_ = 0;
+  head_.clear();
   splitter_.reset();
   pending_restart_ = true;
   return follow_status::progress;

@@ -199,6 +199,9 @@ private:
   follow_status consume(std::size_t n, line_batch& out); // n bytes just read
   follow_status on_truncated(); // the open file was cut (or rewritten) under us
   bool prefix_changed();
+  /// Hash of the open file's first `len` bytes (nothing if it has fewer);
+  /// keeps the bytes for prefix_changed when they are the longer check.
+  std::optional<uint64_t> hash_head(uint32_t len, bool read_check);
   bool switch_to_copy();
   bool adopt(int fd, const std::string& path, const file_identity& id);
   copy_search copies() const;
@@ -223,6 +226,7 @@ private:
   uint64_t hashed_hash_ = 0;
   uint32_t read_check_len_ = 0;   // hash of the first read_check_len_ bytes read (truncation check)
   uint64_t read_check_hash_ = 0;
+  std::string head_;              // the bytes of the longer of the two, as hashed (prefix_changed)
   bool first_open_ = true;        // read_from applies only to the very first file
   bool resumed_ = false;          // the open file was found by identity
   bool pending_restart_ = false;  // the next batch starts a new reading
