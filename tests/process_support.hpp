@@ -3,6 +3,7 @@
 // Runs the real logcatch binary as a child process, with stdout and stderr
 // captured in files, for tests of the CLI contract and of signals.
 
+#include <algorithm>
 #include <chrono>
 #include <csignal>
 #include <fcntl.h>
@@ -97,6 +98,18 @@ inline run_result run_logcatch(const std::vector<std::string>& args, const temp_
   child_process child{argv, dir.path()};
   int code = child.wait();
   return run_result{code, child.out(), child.err()};
+}
+
+/// The child's highest RSS (KiB) sampled every 50 ms until `until`: a
+/// window that is the test's subject (memory staying flat during a fault),
+/// not a wait for a condition.
+inline long peak_rss_kib_until(const child_process& child,
+                               std::chrono::steady_clock::time_point until) {
+  long peak = 0;
+  for (; std::chrono::steady_clock::now() < until;
+       std::this_thread::sleep_for(std::chrono::milliseconds(50)))
+    peak = std::max(peak, child.rss_kib());
+  return peak;
 }
 
 } // namespace logcatch::test

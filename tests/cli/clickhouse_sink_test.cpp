@@ -189,10 +189,7 @@ TEST_CASE("sink: a database that stops answering (SIGSTOP) slows reading and los
   CHECK(eventually([&] { return contains(child.err(), "outcome is unknown"); }));
   // The in-flight bound holds: the tailer stops at its credit (8 MiB) and
   // the memory stays flat however much more the writer writes meanwhile.
-  long peak_kib = 0;
-  for (; std::chrono::steady_clock::now() < unreachable_until;
-       std::this_thread::sleep_for(std::chrono::milliseconds(50)))
-    peak_kib = std::max(peak_kib, child.rss_kib());
+  long peak_kib = peak_rss_kib_until(child, unreachable_until);
   CHECK(peak_kib > 0);
 #if !defined(__SANITIZE_ADDRESS__) // ASan's quarantine keeps freed memory: RSS proves nothing there
   CHECK(peak_kib < 96 * 1024);

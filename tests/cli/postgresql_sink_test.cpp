@@ -180,10 +180,7 @@ TEST_CASE("postgresql sink: a database that stops answering (SIGSTOP) slows read
   // 40 MB more to read: the collector holds at most its tailers' credit
   // (8 MiB here), so its memory stays flat over the window's samples.
   writers[0]->write_lines(400'000);
-  long peak_kib = 0;
-  for (; std::chrono::steady_clock::now() < unreachable_until;
-       std::this_thread::sleep_for(std::chrono::milliseconds(50)))
-    peak_kib = std::max(peak_kib, child.rss_kib());
+  long peak_kib = peak_rss_kib_until(child, unreachable_until);
   CHECK(peak_kib > 0);
 #if !defined(__SANITIZE_ADDRESS__) // ASan's quarantine keeps freed memory: RSS proves nothing there
   CHECK(peak_kib < 80 * 1024);
