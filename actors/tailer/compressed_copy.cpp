@@ -72,17 +72,27 @@ bool compressed_copy::seek(uint64_t offset) {
 }
 
 std::optional<uint32_t> compressed_copy::stored_size() const {
-  int fd = ::open(path_.c_str(), O_RDONLY | O_CLOEXEC);
+  auto trailer = trailer_of(path_);
+  if (!trailer)
+    return std::nullopt;
+  return trailer->size;
+}
+
+std::optional<gzip_trailer> compressed_copy::trailer_of(const std::string& path) {
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0)
     return std::nullopt;
-  unsigned char tail[4];
+  unsigned char tail[8];
   auto size = stat_fd(fd).size;
-  bool ok = size >= 18 && ::pread(fd, tail, 4, static_cast<off_t>(size - 4)) == 4;
+  bool ok = size >= 18 && ::pread(fd, tail, 8, static_cast<off_t>(size - 8)) == 8;
   ::close(fd);
   if (!ok)
     return std::nullopt;
-  return static_cast<uint32_t>(tail[0]) | static_cast<uint32_t>(tail[1]) << 8 |
-         static_cast<uint32_t>(tail[2]) << 16 | static_cast<uint32_t>(tail[3]) << 24;
+  auto le32 = [](const unsigned char* b) {
+    return static_cast<uint32_t>(b[0]) | static_cast<uint32_t>(b[1]) << 8 |
+           static_cast<uint32_t>(b[2]) << 16 | static_cast<uint32_t>(b[3]) << 24;
+  };
+  return gzip_trailer{le32(tail), le32(tail + 4)};
 }
 
 long compressed_copy::read(char* buf, std::size_t n) {

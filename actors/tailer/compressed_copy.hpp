@@ -16,6 +16,19 @@
 
 namespace logcatch {
 
+/// The end of a gzip file (of its last member): the CRC-32 and the size
+/// modulo 2^32 of the decompressed data. With the .gz's inode it tells one
+/// .gz from another written on the same inode, without decompressing.
+struct gzip_trailer {
+  uint32_t crc = 0;
+  uint32_t size = 0;
+
+  friend bool operator==(const gzip_trailer& a, const gzip_trailer& b) {
+    return a.crc == b.crc && a.size == b.size;
+  }
+  friend bool operator!=(const gzip_trailer& a, const gzip_trailer& b) { return !(a == b); }
+};
+
 class compressed_copy {
 public:
   /// Opens a gzip file; nullptr if it cannot be opened.
@@ -43,6 +56,8 @@ public:
   /// The decompressed size modulo 2^32, as gzip's trailer stores it (of the
   /// last member); nothing if it cannot be read.
   std::optional<uint32_t> stored_size() const;
+  /// The trailer of the gzip file at `path`; nothing if it cannot be read.
+  static std::optional<gzip_trailer> trailer_of(const std::string& path);
 
 private:
   compressed_copy() = default;

@@ -372,8 +372,17 @@ void file_set::look_at_compressed(const std::string& path) {
   struct stat st {};
   if (::stat(path.c_str(), &st) != 0)
     return;
-  if (compressed_seen_.count({st.st_dev, st.st_ino}) > 0)
-    return; // read (or being read) by this tailer
+  std::pair<uint64_t, uint64_t> inode{st.st_dev, st.st_ino};
+  compressed_look look{static_cast<uint64_t>(st.st_size), compressed_copy::trailer_of(path)};
+  if (auto seen = compressed_seen_.find(inode); seen != compressed_seen_.end()) {
+    if (seen->second == look)
+      return; // read (or being read) by this tailer
+    // Another .gz on the inode (the next rotation's): it may hold the rest
+    // of another file. Looked at once the one before is read.
+    for (auto& job : compressed_jobs_)
+      if (inode_key(job.copy->file()) == inode)
+        return;
+  }
   auto copy = compressed_copy::open(path);
   if (!copy)
     return;
@@ -387,7 +396,7 @@ void file_set::look_at_compressed(const std::string& path) {
     return;
   }
   compressed_unmatched_.erase(path);
-  compressed_seen_.insert({st.st_dev, st.st_ino});
+  compressed_seen_[inode] = look;
   // Read to its end before (its own position, at its size as gzip's trailer
   // has it): nothing to decompress.
   auto size = copy->stored_size();

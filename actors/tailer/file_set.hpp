@@ -153,7 +153,18 @@ private:
   void look_at_compressed(const std::string& path);
   follow_status step_compressed(line_batch& out, std::size_t budget);
   std::deque<compressed_job> compressed_jobs_;
-  std::set<std::pair<uint64_t, uint64_t>> compressed_seen_; // .gz files read (or being read)
+  /// A .gz file as a look found it: the inode alone does not tell one .gz
+  /// from the next (compress deletes the old .gz and writes the new one,
+  /// which often gets the freed inode; gzip -c over it keeps it).
+  struct compressed_look {
+    uint64_t bytes = 0;
+    std::optional<gzip_trailer> trailer;
+    bool operator==(const compressed_look& o) const {
+      return bytes == o.bytes && trailer == o.trailer;
+    }
+  };
+  // .gz files read (or being read), by (device, inode).
+  std::map<std::pair<uint64_t, uint64_t>, compressed_look> compressed_seen_;
   std::set<std::string> compressed_unmatched_; // .gz files that matched no position yet
 
   options opts_;

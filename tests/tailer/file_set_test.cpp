@@ -288,6 +288,48 @@ TEST_CASE("the rest of a file that is left only compressed is read from its .gz,
   // A second collector that knows the .gz's position reads none of it again.
 }
 
+TEST_CASE("a .gz written on the inode of a .gz read before is looked at again, and the rest of the file it holds is read") {
+  // The next rotation's compress replaces app.log.1.gz: the old one deleted,
+  // the new one often gets its inode back (here: gzip -c over it, which
+  // keeps it). The tailer had read the old .gz to its end; the new one holds
+  // the rest of a file it was reading.
+  temp_dir dir;
+  auto log = dir / "app.log";
+  auto gz = log + ".1.gz";
+  const uint32_t fp = 64; // glob_opts
+  auto position_of = [&](const std::string& path, const std::string& text, uint64_t offset) {
+    auto st = stat_path(path);
+    REQUIRE(st.exists);
+    file_identity id{st.id.device, st.id.inode, fp, hash_bytes(text.data(), fp)};
+    return resume_position{id, offset, path, 1};
+  };
+  auto old_text = logcatch::test::numbered_lines("a", 0, 50);
+  write_file(dir / "old.src", old_text);
+  gzip_file(dir / "old.src", gz);
+  std::filesystem::remove(dir / "old.src");
+  auto old_gz = position_of(gz, old_text, old_text.size()); // read to its end
+  // The file the next rotation renames and compresses, read up to line 40.
+  auto text = logcatch::test::numbered_lines("b", 0, 100);
+  auto read = logcatch::test::numbered_lines("b", 0, 40);
+  write_file(dir / "b.src", text);
+  auto reading = position_of(dir / "b.src", text, read.size());
+  reading.reading = 2;
+  write_file(log, logcatch::test::numbered_lines("c", 0, 10));
+  delivery_verifier v;
+  v.on_text(old_text); // delivered before
+  v.on_text(read);
+  file_set set(glob_opts(log), {reading, old_gz});
+  drain(set, v);
+  REQUIRE(v.unique("a") == 50);
+  REQUIRE(v.unique("b") == 40);
+  auto inode = stat_path(gz).id.inode;
+  gzip_file(dir / "b.src", gz);
+  std::filesystem::remove(dir / "b.src");
+  REQUIRE(stat_path(gz).id.inode == inode);
+  drain(set, v);
+  require_clean(v, {{"a", 50}, {"b", 100}, {"c", 10}});
+}
+
 TEST_CASE("a copy made while the file it copies is opened but not yet read is not read too") {
   // copytruncate between a follower's open and its first read: the follower
   // of the path opened it empty, lines were written and copied before it
