@@ -1,5 +1,7 @@
 #include "actors/collector.hpp"
 
+#include <chrono>
+
 #include <caf/io/all.hpp>
 #include <caf/openssl/manager.hpp>
 
@@ -9,6 +11,7 @@
 #include "actors/remote/collector_instance.hpp"
 #include "actors/root/root_actor.hpp"
 #include "actors/sink/database_sink_actor.hpp"
+#include "actors/sink/database_start_baselines.hpp"
 #include "actors/sink/remote_sink_actor.hpp"
 #include "actors/self_log.hpp"
 #include "actors/system_config.hpp"
@@ -63,6 +66,22 @@ collector::collector(const collector_config& cfg, batch_observer observer,
     if (!first.ok())
       log_error("sink", destination->name() + ": " + first.error +
                           "; starting anyway, the sink reconnects with backoff");
+    if (first.ok()) {
+      // Durable before any tailer runs, so that a SIGKILL in the sink's
+      // first second cannot leave the keys without one.
+      std::vector<std::string> keys;
+      for (auto& log : cfg.logs)
+        keys.push_back(log.key);
+      auto now_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                      std::chrono::system_clock::now().time_since_epoch())
+                      .count();
+      auto baselines = write_start_baselines(*destination, keys, now_ms);
+      if (!baselines.ok()) {
+        log_warn("sink", destination->name() + ": the keys' baselines: " + baselines.error +
+                           "; the sink writes them once connected");
+        first = baselines; // the sink prepares again (an unknown outcome is settled there)
+      }
+    }
     impl_ = std::make_unique<impl>(cfg.sink);
     database_sink_options opts{cfg.sink, std::move(destination), std::move(observer),
                                impl_->metrics, first.ok()};

@@ -14,6 +14,7 @@
 
 #include "actors/messages.hpp"
 #include "actors/sink/database_sink_actor.hpp"
+#include "actors/sink/database_start_baselines.hpp"
 #include "actors/system_config.hpp"
 #include "actors/tailer/file_set.hpp"
 
@@ -127,4 +128,34 @@ TEST_CASE("database sink: a stop's drain writes the baselines of syncs that wait
   CHECK(stored >= asked);
   CHECK(stored < asked + 400);
   caf::anon_send_exit(sink, caf::exit_reason::user_shutdown);
+}
+
+TEST_CASE("database start: the keys without a baseline get one before any tailer runs, the others keep theirs") {
+  auto db = std::make_shared<late_database>(std::chrono::steady_clock::now(), 0ms);
+  REQUIRE(write_start_baselines(*db, {"old"}, 1000).ok());
+  REQUIRE(db->stored_baseline("old") == 1000);
+  // A restart: "old" keeps the baseline it has, "new" gets one now.
+  REQUIRE(write_start_baselines(*db, {"old", "new"}, 5000).ok());
+  CHECK(db->stored_baseline("old") == 1000);
+  CHECK(db->stored_baseline("new") == 5000);
+  // Nothing to write: no database write at all.
+  REQUIRE(write_start_baselines(*db, {"old", "new"}, 9000).ok());
+  CHECK(db->stored_baseline("new") == 5000);
+}
+
+TEST_CASE("database start: a database that cannot be read leaves the baselines to the sink") {
+  struct unreadable final : database_destination {
+    std::string name() const override { return "unreadable"; }
+    destination_result prepare() override { return destination_result::success(); }
+    destination_result load_positions(stored_positions&) override {
+      return destination_result::failed(write_outcome::not_written, "connection reset");
+    }
+    destination_result write(const destination_write&) override {
+      FAIL("nothing may be written when the positions could not be read");
+      return destination_result::success();
+    }
+  } broken;
+  auto r = write_start_baselines(broken, {"app"}, 1000);
+  CHECK_FALSE(r.ok());
+  CHECK(r.error == "connection reset");
 }
