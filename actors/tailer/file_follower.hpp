@@ -168,6 +168,11 @@ public:
   }
   /// The open file's descriptor (-1 when none), for content comparisons.
   int open_fd() const { return fd_; }
+  /// The open file was empty when this follower claimed it, and nothing of
+  /// it has been read: no claim check compared its content, so another
+  /// follower may take it (a copytruncate copy it goes on with), and this
+  /// one gives it back before reading and opens it again as any file.
+  bool holds_empty_claim() const { return fd_ >= 0 && claimed_empty_; }
   /// Offset right after the last line emitted from the open file.
   uint64_t emitted_offset() const { return offset_ - splitter_.held_bytes(); }
   uint64_t rotations() const { return rotations_; }
@@ -231,6 +236,8 @@ private:
   bool holds_slot_ = false;       // the open file counts in opts_.budget
   bool wants_slot_ = false;
   bool copy_waits_for_slot_ = false; // a copy to read on from was found, but no slot
+  bool claimed_empty_ = false;       // claimed while empty: claimed again once it has bytes
+  void give_back_unread();
   struct idle_file {
     file_identity id;
     uint64_t size = 0;
