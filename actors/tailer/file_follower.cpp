@@ -114,6 +114,33 @@ void file_follower::give_back_unread() {
   ++open_generation_;
 }
 
+bool file_follower::recheck_empty_claim() {
+  if (stat_fd(fd_).size == 0)
+    return true; // nothing to compare yet
+  // Claimed while empty, nothing compared: it may be a copytruncate copy
+  // that was still being written, of a file another follower has opened
+  // and read since. The claim compares it now, and the file stays open (a
+  // file at the path that was rotated or deleted meanwhile is still read
+  // to its end, here); else both would read the same lines.
+  claimed_empty_ = false;
+  if (!opts_.registry->claim(fd_, id_, this)) {
+    notice(false, open_path_ + " starts like a file another follower reads (a copy being "
+                               "made): left to it");
+    give_back_unread();
+    return false;
+  }
+  // A follower that went on in it may have read it meanwhile: from there.
+  if (auto at = opts_.registry->known_offset(fd_, id_);
+      at && at->offset > 0 && at->offset <= stat_fd(fd_).size) {
+    offset_ = at->offset;
+    continue_reading_ = at->reading;
+    pending_restart_ = true;
+    splitter_.reset();
+  }
+  ::lseek(fd_, static_cast<off_t>(offset_), SEEK_SET); // a dropped read moved it
+  return true;
+}
+
 bool file_follower::take_slot() {
   if (opts_.budget == nullptr || opts_.budget->try_take())
     return true;
@@ -221,7 +248,7 @@ bool file_follower::switch_to_copy() {
   auto len = hashed_len_;
   auto old_fd = fd_;
   fd_ = -1; // hand the truncated file back only after the copy is claimed
-  bool claimed = opts_.registry == nullptr || opts_.registry->claim(fd, copy_id, this);
+  bool claimed = opts_.registry == nullptr || opts_.registry->claim(fd, copy_id, this, true);
   fd_ = old_fd;
   if (!claimed) {
     give_back();
@@ -322,15 +349,8 @@ follow_status file_follower::step(line_batch& out, std::size_t budget) {
   }
   if (fd_ < 0 && !open_next())
     return follow_status::no_file;
-  if (claimed_empty_ && stat_fd(fd_).size > 0) {
-    // Claimed while empty, nothing compared: it may be a copytruncate copy
-    // that was still being written, of a file another follower opened and
-    // read since. Given back and opened again, the claim compares it now
-    // (and a known position applies); else both would read the same lines.
-    give_back_unread();
-    if (!open_next())
-      return follow_status::no_file;
-  }
+  if (claimed_empty_ && !recheck_empty_claim())
+    return follow_status::no_file;
   if (pending_restart_ && offset_ > 0 && splitter_.held_bytes() == 0) {
     // Resumed at a known position: a marker alone, whose identity hashes
     // exactly the bytes that position hashed, so the sink finds it by
@@ -356,7 +376,7 @@ follow_status file_follower::step(line_batch& out, std::size_t budget) {
   if (read_torn_)
     return on_truncated();
   if (claimed_empty_ && stat_fd(fd_).size > 0) {
-    give_back_unread(); // bytes came after the check above: opened again at the next step
+    recheck_empty_claim(); // bytes came after the check above: read at the next step
     return follow_status::progress;
   }
   auto change =
