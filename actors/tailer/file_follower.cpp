@@ -101,6 +101,46 @@ void file_follower::close_file() {
   ++open_generation_;
 }
 
+void file_follower::give_back_unread() {
+  // Not release(): nothing was read, and no position of it is known.
+  if (opts_.registry != nullptr)
+    opts_.registry->unclaim(this, id_);
+  ::close(fd_);
+  fd_ = -1;
+  if (holds_slot_ && opts_.budget != nullptr)
+    opts_.budget->give_back();
+  holds_slot_ = false;
+  claimed_empty_ = false;
+  ++open_generation_;
+}
+
+bool file_follower::recheck_empty_claim() {
+  if (stat_fd(fd_).size == 0)
+    return true; // nothing to compare yet
+  // Claimed while empty, nothing compared: it may be a copytruncate copy
+  // that was still being written, of a file another follower has opened
+  // and read since. The claim compares it now, and the file stays open (a
+  // file at the path that was rotated or deleted meanwhile is still read
+  // to its end, here); else both would read the same lines.
+  claimed_empty_ = false;
+  if (!opts_.registry->claim(fd_, id_, this)) {
+    notice(false, open_path_ + " starts like a file another follower reads (a copy being "
+                               "made): left to it");
+    give_back_unread();
+    return false;
+  }
+  // A follower that went on in it may have read it meanwhile: from there.
+  if (auto at = opts_.registry->known_offset(fd_, id_);
+      at && at->offset > 0 && at->offset <= stat_fd(fd_).size) {
+    offset_ = at->offset;
+    continue_reading_ = at->reading;
+    pending_restart_ = true;
+    splitter_.reset();
+  }
+  ::lseek(fd_, static_cast<off_t>(offset_), SEEK_SET); // a dropped read moved it
+  return true;
+}
+
 bool file_follower::take_slot() {
   if (opts_.budget == nullptr || opts_.budget->try_take())
     return true;
@@ -170,6 +210,7 @@ bool file_follower::adopt(int fd, const std::string& path, const file_identity& 
   close_file();
   fd_ = fd;
   holds_slot_ = false; // the caller that took a slot for `fd` says so
+  claimed_empty_ = false;
   ++open_generation_;
   id_ = file_identity{id.device, id.inode, 0, 0};
   open_path_ = path;
@@ -222,7 +263,7 @@ bool file_follower::switch_to_copy() {
   auto len = hashed_len_;
   auto old_fd = fd_;
   fd_ = -1; // hand the truncated file back only after the copy is claimed
-  bool claimed = opts_.registry == nullptr || opts_.registry->claim(fd, copy_id, this);
+  bool claimed = opts_.registry == nullptr || opts_.registry->claim(fd, copy_id, this, true);
   fd_ = old_fd;
   if (!claimed) {
     give_back();
@@ -272,9 +313,13 @@ ssize_t file_follower::read_into(line_batch& out, std::size_t want) {
   // new content's start skipped). Checked again after the read: unchanged,
   // the read was of our content; changed, it is dropped and the truncation
   // handled (the copy holds our content from this offset).
-  read_torn_ = n > 0 && prefix_changed();
-  splitter_.commit(out, n > 0 && !read_torn_ ? static_cast<std::size_t>(n) : 0);
-  if (read_torn_)
+  // Bytes that came to a file claimed empty after the step checked its size
+  // are not used either: another follower may have taken the file since
+  // (holds_empty_claim()); the step gives it back and it is opened again.
+  bool unchecked = n > 0 && claimed_empty_;
+  read_torn_ = n > 0 && !unchecked && prefix_changed();
+  splitter_.commit(out, n > 0 && !read_torn_ && !unchecked ? static_cast<std::size_t>(n) : 0);
+  if (read_torn_ || unchecked)
     return 0;
   if (n > 0 && static_cast<std::size_t>(n) == first && first < want) {
     // The file has more: the rest of the block (an error here shows at the next read).
@@ -321,6 +366,8 @@ follow_status file_follower::step(line_batch& out, std::size_t budget) {
   }
   if (fd_ < 0 && !open_next())
     return follow_status::no_file;
+  if (claimed_empty_ && !recheck_empty_claim())
+    return follow_status::no_file;
   if (pending_restart_ && offset_ > 0 && splitter_.held_bytes() == 0) {
     // Resumed at a known position: a marker alone, whose identity hashes
     // exactly the bytes that position hashed, so the sink finds it by
@@ -345,6 +392,10 @@ follow_status file_follower::step(line_batch& out, std::size_t budget) {
     return consume(static_cast<std::size_t>(n), out);
   if (read_torn_)
     return on_truncated();
+  if (claimed_empty_ && stat_fd(fd_).size > 0) {
+    recheck_empty_claim(); // bytes came after the check above: read at the next step
+    return follow_status::progress;
+  }
   auto change =
     classify_file_change(stat_fd(fd_), offset_, stat_path(opts_.path), prefix_changed());
   switch (change) {
@@ -642,6 +693,7 @@ bool file_follower::open_path_now() {
     known = delivered_offset(fd, opened);
   adopt(fd, opts_.path, opened.id);
   holds_slot_ = opts_.budget != nullptr;
+  claimed_empty_ = opts_.registry != nullptr && opened.size == 0;
   splitter_.reset(); // a new reading: nothing held from another
   resumed_ = false;
   pending_restart_ = true;

@@ -42,7 +42,10 @@ public:
   virtual ~file_registry() = default;
   /// Claims the file open as `fd` for `owner`; false while another follower
   /// holds it, or reads a file this one is a copy of (a copy is read once).
-  virtual bool claim(int fd, const file_identity& id, const file_follower* owner) = 0;
+  /// `take_empty`: a follower going on in a copy of its file may take it
+  /// from one that claimed it empty and read nothing (holds_empty_claim()).
+  virtual bool claim(int fd, const file_identity& id, const file_follower* owner,
+                     bool take_empty = false) = 0;
   /// Gives a claimed file back unread.
   virtual void unclaim(const file_follower* owner, const file_identity& id) = 0;
   /// Gives the file back, with the offset up to which its lines were emitted.
@@ -168,6 +171,11 @@ public:
   }
   /// The open file's descriptor (-1 when none), for content comparisons.
   int open_fd() const { return fd_; }
+  /// The open file was empty when this follower claimed it, and nothing of
+  /// it has been read: no claim check compared its content. Once it has
+  /// bytes the claim is checked again before any is used; meanwhile a
+  /// follower going on in it (a copytruncate copy) may take it.
+  bool holds_empty_claim() const { return fd_ >= 0 && claimed_empty_; }
   /// Offset right after the last line emitted from the open file.
   uint64_t emitted_offset() const { return offset_ - splitter_.held_bytes(); }
   uint64_t rotations() const { return rotations_; }
@@ -235,6 +243,9 @@ private:
   bool holds_slot_ = false;       // the open file counts in opts_.budget
   bool wants_slot_ = false;
   bool copy_waits_for_slot_ = false; // a copy to read on from was found, but no slot
+  bool claimed_empty_ = false;       // claimed while empty: claimed again once it has bytes
+  void give_back_unread();
+  bool recheck_empty_claim();
   struct idle_file {
     file_identity id;
     uint64_t size = 0;

@@ -678,8 +678,15 @@ void file_set::on_rotation(std::function<void()> hook) {
     f->on_rotation = rotation_hook_;
 }
 
-bool file_set::claim(int fd, const file_identity& id, const file_follower* owner) {
-  if (auto same = claims_.find(inode_key(id)); same != claims_.end() && same->second.owner != owner)
+bool file_set::claim(int fd, const file_identity& id, const file_follower* owner,
+                     bool take_empty) {
+  // Held by another follower: taken from it only by a follower going on in
+  // its copy (take_empty), if it claimed the file empty and read nothing
+  // since (a copytruncate copy opened as it was created); that one gives
+  // it back at its next step.
+  if (auto same = claims_.find(inode_key(id));
+      same != claims_.end() && same->second.owner != owner &&
+      !(take_empty && same->second.owner->holds_empty_claim()))
     return false;
   auto size = stat_fd(fd).size;
   // The candidate's first bytes, read once and extended on demand: compared
@@ -692,8 +699,8 @@ bool file_set::claim(int fd, const file_identity& id, const file_follower* owner
     return candidate;
   };
   for (auto& [key, entry] : claims_) {
-    if (entry.owner == owner)
-      continue;
+    if (entry.owner == owner || key == inode_key(id))
+      continue; // its own files, or this very file's unread empty claim
     // A copy of what another follower is reading (copytruncate: same first
     // bytes) waits: that follower reads on from the copy when it sees the
     // truncation, or gives it back. A full fingerprint decides even while

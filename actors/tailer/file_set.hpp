@@ -105,7 +105,8 @@ public:
   void on_rotation(std::function<void()> hook);
 
   // file_registry
-  bool claim(int fd, const file_identity& id, const file_follower* owner) override;
+  bool claim(int fd, const file_identity& id, const file_follower* owner,
+             bool take_empty = false) override;
   void unclaim(const file_follower* owner, const file_identity& id) override;
   void release(const file_follower* owner, const file_identity& id, uint64_t offset) override;
   std::optional<resume_position> known_offset(int fd, const file_identity& id) override;

@@ -3,6 +3,7 @@
 #include <catch2/catch.hpp>
 #include <cstdio>
 #include <filesystem>
+#include <set>
 #include <unistd.h>
 #include <zlib.h>
 
@@ -383,4 +384,66 @@ TEST_CASE("a copy made while the file it copies is opened but not yet read is no
   auto other = follower_of(dir / "b.log");
   read_some(*other);
   CHECK(lines.size() == 51);
+}
+
+TEST_CASE("a copytruncate copy opened while still empty is not read too once it is written") {
+  // copytruncate creates the copy empty, then writes it: a follower of the
+  // copy's name (a rotated sibling) that opened it empty held it when the
+  // path's follower opened the original and read it, so no claim compared
+  // the two. Once the copy holds those bytes only one may read them (the
+  // PostgreSQL simulation against the binary, seeds 15358499288132563554
+  // and 18306956781923053621: a copy's lines twice, in one write).
+  temp_dir dir;
+  auto path = dir / "a.log";
+  std::string content;
+  for (int i = 0; i < 50; ++i)
+    content += "a " + std::to_string(i) + " some text\n";
+  write_file(path, content);
+  write_file(path + ".1", ""); // the copy, just created
+  file_set set{glob_opts(path), {}};
+  auto follower_of = [&](const std::string& p) {
+    file_follower::options o;
+    o.path = p;
+    o.read_block = 4096;
+    o.fingerprint_bytes = 64;
+    o.registry = &set;
+    return std::make_unique<file_follower>(o, std::nullopt);
+  };
+  std::vector<std::string> lines;
+  auto read_some = [&](file_follower& f) {
+    for (int i = 0; i < 100; ++i) {
+      line_batch b;
+      auto status = f.step(b, 1 << 20);
+      uint32_t begin = 0;
+      for (auto end : b.ends) {
+        lines.push_back(b.data.substr(begin, end - begin - 1));
+        begin = end;
+      }
+      if (status != follow_status::progress)
+        break;
+    }
+  };
+  auto copy = follower_of(path + ".1");
+  read_some(*copy); // opens the empty copy
+  REQUIRE(copy->has_file());
+  auto original = follower_of(path);
+  read_some(*original);
+  REQUIRE(lines.size() == 50);
+  write_file(path + ".1", content); // the copy is written
+  REQUIRE(::truncate(path.c_str(), 0) == 0); // and the original cut
+  write_file(path, "a 50 after the copy\n");
+  SECTION("the copy's follower looks first") {
+    read_some(*copy);
+    read_some(*original);
+  }
+  SECTION("the original's follower sees the truncation first") {
+    read_some(*original);
+    read_some(*copy);
+  }
+  read_some(*original);
+  read_some(*copy);
+  read_some(*original);
+  std::set<std::string> unique(lines.begin(), lines.end());
+  CHECK(unique.size() == 51);
+  CHECK(lines.size() == 51); // every line once
 }
