@@ -72,8 +72,9 @@ struct program_shape {
   bool collector_events = true;
   bool destructive = true; ///< truncate and remove (undelivered lines may be lost)
   bool copytruncate = true;
-  /// gzip rotated copies (the .gz continuation): off until its open defects
-  /// (issue 11) are fixed; `logcatch_sim_tests "[known-defect]"` runs it.
+  /// gzip rotated copies (the .gz continuation): off by default so the
+  /// other shapes keep their reach; the compress shapes (the soak's
+  /// long-compress, the core simulation's compress test) turn it on.
   bool compress = false;
 };
 
