@@ -50,6 +50,36 @@ void require_clean(const delivery_verifier& v, const std::map<std::string, uint6
   }
 }
 
+/// Followers made by hand on one file_set as their registry (how the
+/// tailer's claims meet): each step's lines gathered in `lines`.
+struct registry_readers {
+  file_set& set;
+  std::vector<std::string> lines;
+
+  std::unique_ptr<file_follower> follower_of(const std::string& path) {
+    file_follower::options o;
+    o.path = path;
+    o.read_block = 4096;
+    o.fingerprint_bytes = 64;
+    o.registry = &set;
+    return std::make_unique<file_follower>(o, std::nullopt);
+  }
+  /// Steps `f` until it has nothing more to do (at most 100 steps).
+  void read_some(file_follower& f) {
+    for (int i = 0; i < 100; ++i) {
+      line_batch b;
+      auto status = f.step(b, 1 << 20);
+      uint32_t begin = 0;
+      for (auto end : b.ends) {
+        lines.push_back(b.data.substr(begin, end - begin - 1));
+        begin = end;
+      }
+      if (status != follow_status::progress)
+        break;
+    }
+  }
+};
+
 } // namespace
 
 TEST_CASE("a glob follows every matching file and finds new ones, minus excluded and old ones") {
@@ -339,28 +369,10 @@ TEST_CASE("a copy made while the file it copies is opened but not yet read is no
   auto path = dir / "a.log";
   write_file(path, "");
   file_set set{glob_opts(path), {}};
-  auto follower_of = [&](const std::string& p) {
-    file_follower::options o;
-    o.path = p;
-    o.read_block = 4096;
-    o.fingerprint_bytes = 64;
-    o.registry = &set;
-    return std::make_unique<file_follower>(o, std::nullopt);
-  };
-  std::vector<std::string> lines;
-  auto read_some = [&](file_follower& f) {
-    for (int i = 0; i < 100; ++i) {
-      line_batch b;
-      auto status = f.step(b, 1 << 20);
-      uint32_t begin = 0;
-      for (auto end : b.ends) {
-        lines.push_back(b.data.substr(begin, end - begin - 1));
-        begin = end;
-      }
-      if (status != follow_status::progress)
-        break;
-    }
-  };
+  registry_readers readers{set, {}};
+  auto& lines = readers.lines;
+  auto follower_of = [&](const std::string& p) { return readers.follower_of(p); };
+  auto read_some = [&](file_follower& f) { readers.read_some(f); };
   auto original = follower_of(path);
   read_some(*original); // opens the empty file: nothing read
   REQUIRE(original->has_file());
@@ -401,28 +413,10 @@ TEST_CASE("a copytruncate copy opened while still empty is not read too once it 
   write_file(path, content);
   write_file(path + ".1", ""); // the copy, just created
   file_set set{glob_opts(path), {}};
-  auto follower_of = [&](const std::string& p) {
-    file_follower::options o;
-    o.path = p;
-    o.read_block = 4096;
-    o.fingerprint_bytes = 64;
-    o.registry = &set;
-    return std::make_unique<file_follower>(o, std::nullopt);
-  };
-  std::vector<std::string> lines;
-  auto read_some = [&](file_follower& f) {
-    for (int i = 0; i < 100; ++i) {
-      line_batch b;
-      auto status = f.step(b, 1 << 20);
-      uint32_t begin = 0;
-      for (auto end : b.ends) {
-        lines.push_back(b.data.substr(begin, end - begin - 1));
-        begin = end;
-      }
-      if (status != follow_status::progress)
-        break;
-    }
-  };
+  registry_readers readers{set, {}};
+  auto& lines = readers.lines;
+  auto follower_of = [&](const std::string& p) { return readers.follower_of(p); };
+  auto read_some = [&](file_follower& f) { readers.read_some(f); };
   auto copy = follower_of(path + ".1");
   read_some(*copy); // opens the empty copy
   REQUIRE(copy->has_file());
