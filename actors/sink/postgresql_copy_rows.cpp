@@ -156,6 +156,26 @@ std::string postgresql_timestamp(int64_t unix_us) {
   return text;
 }
 
+namespace {
+
+/// Each line of the batch from `first_line` on, with its byte offset and
+/// whether it was cut (over max_line_bytes): what both COPY encodings write.
+template <class Fn>
+void for_each_row(const line_batch& batch, std::size_t first_line, Fn&& fn) {
+  auto offsets = batch.line_offsets();
+  auto adjust = batch.size_adjust.begin();
+  std::size_t i = first_line;
+  batch.for_each_line(first_line, [&](const char* data, std::size_t length) {
+    while (adjust != batch.size_adjust.end() && adjust->line < i)
+      ++adjust;
+    bool cut = adjust != batch.size_adjust.end() && adjust->line == i && adjust->delta > 0;
+    fn(std::string_view(data, length), offsets[i], cut);
+    ++i;
+  });
+}
+
+} // namespace
+
 void append_line_rows(std::string& out, const line_batch& batch, std::size_t first_line,
                       int64_t collected_us) {
   if (first_line >= batch.line_count())
@@ -171,16 +191,9 @@ void append_line_rows(std::string& out, const line_batch& batch, std::size_t fir
   prefix += '\t';
   append_signed(prefix, as_bigint(batch.file.inode));
   prefix += '\t';
-  auto offsets = batch.line_offsets();
-  auto adjust = batch.size_adjust.begin();
-  std::size_t i = first_line;
-  batch.for_each_line(first_line, [&](const char* data, std::size_t length) {
-    std::string_view line(data, length);
-    while (adjust != batch.size_adjust.end() && adjust->line < i)
-      ++adjust;
-    bool cut = adjust != batch.size_adjust.end() && adjust->line == i && adjust->delta > 0;
+  for_each_row(batch, first_line, [&](std::string_view line, uint64_t offset, bool cut) {
     out += prefix;
-    append_number(out, offsets[i]);
+    append_number(out, offset);
     out += '\t';
     if (exact_postgresql_text(line)) {
       append_copy_text(out, line);
@@ -191,7 +204,6 @@ void append_line_rows(std::string& out, const line_batch& batch, std::size_t fir
       append_copy_bytea(out, line);
       out += '\n';
     }
-    ++i;
   });
 }
 
@@ -243,16 +255,9 @@ void append_line_rows_binary(std::string& out, const line_batch& batch, std::siz
       put_field(prefix, readable_utf8(*text));
   }
   put_int8_field(prefix, as_bigint(batch.file.inode));
-  auto offsets = batch.line_offsets();
-  auto adjust = batch.size_adjust.begin();
-  std::size_t i = first_line;
-  batch.for_each_line(first_line, [&](const char* data, std::size_t length) {
-    std::string_view line(data, length);
-    while (adjust != batch.size_adjust.end() && adjust->line < i)
-      ++adjust;
-    bool cut = adjust != batch.size_adjust.end() && adjust->line == i && adjust->delta > 0;
+  for_each_row(batch, first_line, [&](std::string_view line, uint64_t offset, bool cut) {
     out += prefix;
-    put_int8_field(out, static_cast<int64_t>(offsets[i]));
+    put_int8_field(out, static_cast<int64_t>(offset));
     bool exact = exact_postgresql_text(line);
     if (exact)
       put_field(out, line);
@@ -264,7 +269,6 @@ void append_line_rows_binary(std::string& out, const line_batch& batch, std::siz
       put_be(out, 0xFFFFFFFF, 4); // raw NULL
     else
       put_field(out, line);
-    ++i;
   });
 }
 
