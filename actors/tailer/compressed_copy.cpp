@@ -71,13 +71,6 @@ bool compressed_copy::seek(uint64_t offset) {
   return true;
 }
 
-std::optional<uint32_t> compressed_copy::stored_size() const {
-  auto trailer = trailer_of(path_);
-  if (!trailer)
-    return std::nullopt;
-  return trailer->size;
-}
-
 std::optional<gzip_trailer> compressed_copy::trailer_of(const std::string& path) {
   int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0)

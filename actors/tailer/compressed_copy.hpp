@@ -53,10 +53,8 @@ public:
   /// 0 at the end, -1 on a corrupt stream.
   long read(char* buf, std::size_t n);
   uint64_t offset() const { return offset_; }
-  /// The decompressed size modulo 2^32, as gzip's trailer stores it (of the
-  /// last member); nothing if it cannot be read.
-  std::optional<uint32_t> stored_size() const;
-  /// The trailer of the gzip file at `path`; nothing if it cannot be read.
+  /// The trailer of the gzip file at `path` (of its last member: the CRC and
+  /// the decompressed size modulo 2^32); nothing if it cannot be read.
   static std::optional<gzip_trailer> trailer_of(const std::string& path);
 
 private:

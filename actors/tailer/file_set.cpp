@@ -373,9 +373,13 @@ void file_set::look_at_compressed(const std::string& path) {
   if (::stat(path.c_str(), &st) != 0)
     return;
   std::pair<uint64_t, uint64_t> inode{st.st_dev, st.st_ino};
-  compressed_look look{static_cast<uint64_t>(st.st_size), compressed_copy::trailer_of(path)};
+  // The trailer is read only where it decides: every scan looks at every
+  // .gz of the folder, most of them history that is never seen.
+  auto look_now = [&] {
+    return compressed_look{static_cast<uint64_t>(st.st_size), compressed_copy::trailer_of(path)};
+  };
   if (auto seen = compressed_seen_.find(inode); seen != compressed_seen_.end()) {
-    if (seen->second == look)
+    if (seen->second.bytes == static_cast<uint64_t>(st.st_size) && seen->second == look_now())
       return; // read (or being read) by this tailer
     // Another .gz on the inode (the next rotation's): it may hold the rest
     // of another file. Looked at once the one before is read.
@@ -396,12 +400,12 @@ void file_set::look_at_compressed(const std::string& path) {
     return;
   }
   compressed_unmatched_.erase(path);
+  auto look = look_now();
   compressed_seen_[inode] = look;
   // Read to its end before (its own position, at its size as gzip's trailer
   // has it): nothing to decompress.
-  auto size = copy->stored_size();
-  if (from->file.device == copy->file().device && from->file.inode == copy->file().inode && size &&
-      static_cast<uint32_t>(from->offset) == *size)
+  if (from->file.device == copy->file().device && from->file.inode == copy->file().inode &&
+      look.trailer && static_cast<uint32_t>(from->offset) == look.trailer->size)
     return;
   compressed_job job;
   job.copy = std::move(copy);
